@@ -1,0 +1,77 @@
+# The course kit's commands. The first two are all a student needs:
+#   make lab    JupyterLab on the notebooks (127.0.0.1, token), set up from nothing
+#   make test   unit tests + every notebook under nbval
+# Each sets up .venv by itself and reinstalls only when pyproject.toml or
+# constraints.txt changed.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.course-installed
+NB ?= notebooks/[0-9]*.ipynb
+NB_CELL_TIMEOUT ?= 300
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install lab test unit notebooks execute slides lint format bench clean
+
+help:
+	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
+	@echo "make test         unit tests and every notebook under nbval"
+	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
+	@echo "make slides       static reveal.js slides into build/slides/ (offline)"
+	@echo "make lint         ruff on code and notebooks"
+	@echo "make bench        benchmarks: the kit against references"
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11 (torch 2.14.1 wheels); set PYTHON=/path/to/python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.lab
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) \
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) \
+		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
+		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
+
+execute: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.execute --timeout $(NB_CELL_TIMEOUT) $(NB)
+
+SLIDES_VENDOR := build/slides/vendor
+$(SLIDES_VENDOR)/.installed:
+	mkdir -p $(SLIDES_VENDOR)
+	cd $(SLIDES_VENDOR) && npm install --no-audit --no-fund --silent \
+		reveal.js@4.6.1 requirejs@2.3.7 katex@0.16.22
+	@touch $@
+
+slides: $(STAMP) $(SLIDES_VENDOR)/.installed
+	$(BIN)/python -m course_utils.tooling.slides --out build/slides $(NB)
+	@echo "open build/slides/<notebook>.slides.html in a browser (works offline)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_fit.py
+	@for b in benchmarks/bench_*.py; do [ "$$b" = benchmarks/bench_fit.py ] || $(BIN)/python $$b; done
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""Timing that warms up and synchronises the device, and throughput in GFLOP/s.
+
+>>> import torch
+>>> t = benchmark(lambda: torch.ones(64, 64) @ torch.ones(64, 64), warmup=1, repeat=3)
+>>> t.median > 0
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+
+from course_utils.device import synchronize
+
+__all__ = [
+    "Timing",
+    "benchmark",
+    "matmul_flops",
+    "conv2d_flops",
+    "gflops",
+    "num_threads",
+    "matmul_throughput",
+    "conv_throughput",
+]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call over ``repeat`` timed calls."""
+
+    median: float
+    min: float
+    max: float
+    repeat: int
+
+    def __str__(self) -> str:
+        return (
+            f"median {self.median * 1e3:.3f} ms (min {self.min * 1e3:.3f}, "
+            f"max {self.max * 1e3:.3f}, n={self.repeat})"
+        )
+
+
+def benchmark(
+    fn: Callable[[], object],
+    warmup: int = 2,
+    repeat: int = 10,
+    device: torch.device | str | None = "cpu",
+) -> Timing:
+    """Call ``fn`` ``warmup`` times untimed, then ``repeat`` times timed.
+
+    The device is synchronised before starting and after each call, so GPU time is
+    measured, not kernel launch time. Pass the device ``fn`` runs on.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be ≥ 1, got {repeat}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be ≥ 0, got {warmup}")
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return Timing(statistics.median(times), min(times), max(times), repeat)
+
+
+def matmul_flops(n: int, m: int | None = None, k: int | None = None) -> int:
+    """Floating-point operations of an (n×k)·(k×m) product: 2·n·m·k (one multiply + one add)."""
+    m = n if m is None else m
+    k = n if k is None else k
+    return 2 * n * m * k
+
+
+def conv2d_flops(
+    batch: int,
+    in_channels: int,
+    out_channels: int,
+    out_height: int,
+    out_width: int,
+    kernel: int | tuple[int, int],
+    groups: int = 1,
+) -> int:
+    """FLOPs of a 2-D convolution (bias ignored): 2 · N · K · H_out · W_out · (C/groups) · F_h · F_w."""
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    return 2 * batch * out_channels * out_height * out_width * (in_channels // groups) * kh * kw
+
+
+def gflops(flops: int | float, seconds: float) -> float:
+    """Throughput in GFLOP/s."""
+    if seconds <= 0:
+        raise ValueError(f"seconds must be > 0, got {seconds}")
+    return flops / seconds / 1e9
+
+
+@contextlib.contextmanager
+def num_threads(threads: int | None) -> Iterator[int]:
+    """Run the block with ``threads`` CPU threads for torch (None: leave as is), then restore."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be ≥ 1, got {threads}")
+        torch.set_num_threads(threads)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def matmul_throughput(
+    n: int,
+    device: torch.device | str = "cpu",
+    threads: int | None = None,
+    repeat: int = 5,
+    dtype: torch.dtype = torch.float32,
+) -> float:
+    """GFLOP/s of an n×n float32 matrix product on ``device`` (CPU: with ``threads`` threads).
+
+    The best (minimum) time of ``repeat`` calls is used: it is the least disturbed by
+    other programs, so it estimates what the hardware can do.
+    """
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    with num_threads(threads if torch.device(device).type == "cpu" else None):
+        t = benchmark(lambda: a @ b, warmup=2, repeat=repeat, device=device)
+    return gflops(matmul_flops(n), t.min)
+
+
+def conv_throughput(
+    batch: int = 8,
+    channels: int = 64,
+    size: int = 56,
+    kernel: int = 3,
+    device: torch.device | str = "cpu",
+    threads: int | None = None,
+    repeat: int = 5,
+) -> float:
+    """GFLOP/s of a ``channels``→``channels`` k×k convolution (same padding) on a batch."""
+    conv = torch.nn.Conv2d(channels, channels, kernel, padding=kernel // 2, bias=False).to(device)
+    x = torch.randn(batch, channels, size, size, device=device)
+    with (
+        torch.inference_mode(),
+        num_threads(threads if torch.device(device).type == "cpu" else None),
+    ):
+        t = benchmark(lambda: conv(x), warmup=2, repeat=repeat, device=device)
+    return gflops(conv2d_flops(batch, channels, channels, size, size, kernel), t.min)

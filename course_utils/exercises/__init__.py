@@ -1,0 +1,47 @@
+"""Checkers for the notebooks' exercises: one module per notebook (``nb00``, ``nb01``, …).
+
+A checker runs the learner's answer against a reference on fresh inputs and prints
+"✅ correct" or "❌ not yet: …" when displayed, with a hint about what is off, never the answer itself.
+It returns a ``Verdict`` (true when correct) and does not raise for a wrong answer (only for misuse), so
+an unsolved exercise never stops a notebook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Verdict", "report", "call_answer"]
+
+
+class Verdict:
+    """A checker's answer: true when correct; shows as one line in a notebook."""
+
+    def __init__(self, ok: bool, message: str = "") -> None:
+        self.ok = bool(ok)
+        self.message = message
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"✅ correct{': ' + self.message if self.message else ''}"
+        return f"❌ not yet: {self.message}"
+
+
+def report(ok: bool, message: str = "") -> Verdict:
+    """The verdict of a checker (the notebook displays it when it ends the cell)."""
+    return Verdict(ok, message)
+
+
+def call_answer(answer: Callable, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Call the learner's function; (False, message) when it raises or is a placeholder."""
+    if not callable(answer):
+        raise TypeError(f"pass your function itself (not its result); got {type(answer).__name__}")
+    try:
+        return True, answer(*args, **kwargs)
+    except NotImplementedError:
+        return False, "the function still raises NotImplementedError: replace it with your code"
+    except Exception as exc:  # the learner's code failed: say how, don't crash the notebook
+        return False, f"your function raised {type(exc).__name__}: {exc}"

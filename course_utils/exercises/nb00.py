@@ -1,0 +1,105 @@
+"""Checkers for notebook 00 (deep-learning programming)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_mse_gradient", "check_conv_flops", "check_training_step"]
+
+
+def check_mse_gradient(
+    grad_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Verdict:
+    """Exercise 1: ``grad_fn(w, X, y)`` returns ∂/∂w of mean((X @ w − y)²), derived by hand."""
+    g = torch.Generator().manual_seed(123)
+    for n, d in ((5, 3), (17, 4), (1, 2)):
+        X = torch.randn(n, d, generator=g, dtype=torch.float64)
+        y = torch.randn(n, generator=g, dtype=torch.float64)
+        w = torch.randn(d, generator=g, dtype=torch.float64, requires_grad=True)
+        ((X @ w - y) ** 2).mean().backward()
+        ok, got = call_answer(grad_fn, w.detach().clone(), X, y)
+        if not ok:
+            return report(False, got)
+        if not isinstance(got, torch.Tensor) or got.shape != w.shape:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return report(False, f"the gradient must have w's shape {tuple(w.shape)}; got {shape}")
+        if not torch.allclose(got.to(torch.float64), w.grad, rtol=1e-6, atol=1e-9):
+            ratio = (got.to(torch.float64) / w.grad).mean().item()
+            hint = " (off by a constant factor: check the 2 and the 1/N)" if abs(ratio) > 0 else ""
+            return report(False, f"differs from autograd for N={n}, d={d}{hint}")
+    return report(True, "your hand derivative equals autograd's on three random problems")
+
+
+def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
+    """Exercise 2: ``flops_fn(batch, c_in, c_out, h_out, w_out, kernel)`` counts a conv's FLOPs.
+
+    Convention: one multiply and one add are two FLOPs; no bias.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cases = ((1, 3, 8, 16, 16, 3), (2, 16, 4, 7, 5, 5), (4, 1, 1, 10, 10, 1))
+    for batch, c_in, c_out, h, w, k in cases:
+        conv = torch.nn.Conv2d(c_in, c_out, k, bias=False, device="meta")
+        x = torch.empty(batch, c_in, h + k - 1, w + k - 1, device="meta")
+        with FlopCounterMode(display=False) as counter:
+            conv(x)
+        ok, got = call_answer(flops_fn, batch, c_in, c_out, h, w, k)
+        if not ok:
+            return report(False, got)
+        expected = counter.get_total_flops()
+        if got != expected:
+            hint = "count a multiply-add as 2 FLOPs" if got * 2 == expected else "check each factor"
+            return report(
+                False,
+                f"wrong for batch={batch}, {c_in}→{c_out} channels, {h}×{w} "
+                f"output, {k}×{k} kernel ({hint})",
+            )
+    return report(True, "matches torch's FLOP counter on three layers")
+
+
+def check_training_step(
+    step_fn: Callable[[torch.nn.Module, torch.optim.Optimizer, torch.Tensor, torch.Tensor], float],
+) -> Verdict:
+    """Exercise 3: ``step_fn(model, optimizer, x, y)`` does one SGD step and returns the loss.
+
+    It must clear old gradients, compute cross-entropy, backpropagate, step, and
+    return the loss as a Python float.
+    """
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(32, 4, generator=g)
+    y = torch.randint(0, 3, (32,), generator=g)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 3)
+    reference = torch.nn.Linear(4, 3)
+    reference.load_state_dict(model.state_dict())
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    for p in model.parameters():  # stale gradients that a correct step clears
+        p.grad = torch.ones_like(p)
+    losses = []
+    for _ in range(3):
+        ref_opt.zero_grad()
+        ref_loss = torch.nn.functional.cross_entropy(reference(x), y)
+        ref_loss.backward()
+        ref_opt.step()
+        ok, got = call_answer(step_fn, model, opt, x, y)
+        if not ok:
+            return report(False, got)
+        if not isinstance(got, float):
+            return report(
+                False, f"return the loss as a Python float (loss.item()), not {type(got).__name__}"
+            )
+        losses.append(got)
+        if abs(got - ref_loss.item()) > 1e-5:
+            return report(False, "the returned loss is not the cross-entropy before the step")
+    if not torch.allclose(model.weight, reference.weight, atol=1e-6):
+        return report(
+            False,
+            "the weights after three steps differ from plain SGD: "
+            "did you clear old gradients (optimizer.zero_grad()) before backward?",
+        )
+    return report(True, f"three steps, loss {losses[0]:.3f} → {losses[-1]:.3f}")

@@ -1,0 +1,74 @@
+"""Export every notebook as static reveal.js slides that open offline.
+
+``make slides`` installs reveal.js, require.js and KaTeX from the npm registry into
+``build/slides/vendor`` once, then runs ``python -m course_utils.tooling.slides``, which
+writes ``build/slides/NN_name.slides.html`` for each notebook. Every script and style
+is referenced relative to that folder, so ``build/slides`` can be copied to a USB
+stick and opened in a browser without a network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+TEMPLATES = Path(__file__).with_name("templates")
+VENDOR = "vendor/node_modules"
+REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
+REMOTE_IMPORT = re.compile(r"""(?:import\s+[^;]*from\s+|@import\s+(?:url\()?)["']?(?:https?:)?//""")
+
+
+def export_notebook(path: Path, vendor_prefix: str = VENDOR) -> str:
+    """The slides of one notebook as an HTML string (nothing written)."""
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="course_reveal",
+        reveal_url_prefix=f"{vendor_prefix}/reveal.js",
+        reveal_scroll=True,
+    )
+    nb = nbformat.read(path, as_version=4)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"vendor_prefix": vendor_prefix, "metadata": {"name": path.stem}}
+    )
+    return body
+
+
+def remote_references(html: str) -> list[str]:
+    """Script/style/link references that would need a network (empty for offline slides)."""
+    found = [m.group(0) for m in REMOTE.finditer(html)]
+    found += [m.group(0) for m in REMOTE_IMPORT.finditer(html)]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("build/slides"))
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not (args.out / VENDOR / "reveal.js").is_dir():
+        print(
+            f"warning: {args.out / VENDOR} has no reveal.js; run `make slides` to fetch it",
+            file=sys.stderr,
+        )
+    bad = 0
+    for path in args.notebooks:
+        html = export_notebook(path)
+        remote = remote_references(html)
+        if remote:
+            print(f"{path}: remote references {remote[:3]}", file=sys.stderr)
+            bad += 1
+        target = args.out / f"{path.stem}.slides.html"
+        target.write_text(html, encoding="utf-8")
+        print(f"wrote {target}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Every stored notebook meets the notebook standard (read, not run)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from course_utils.tooling.hygiene import check_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_meets_the_standard(path):
+    assert check_notebook(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_in_the_readme_course_map(path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"\|[^\n]*notebooks/{re.escape(path.name)}", readme), (
+        f"README.md's course map has no row linking notebooks/{path.name}"
+    )
+
+
+def test_the_checker_catches_problems(tmp_path):
+    import json
+
+    bad = tmp_path / "07_bad.ipynb"
+    bad.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": "no title"},
+                    {
+                        "cell_type": "code",
+                        "metadata": {"slideshow": {"slide_type": "-"}},
+                        "execution_count": 2,
+                        "outputs": [{"output_type": "error", "ename": "E"}],
+                        "source": "np.random.seed(0)",
+                    },
+                    {
+                        "cell_type": "code",
+                        "metadata": {"slideshow": {"slide_type": "-"}},
+                        "execution_count": 1,
+                        "outputs": [],
+                        "source": "x",
+                    },
+                ],
+                "metadata": {"kernelspec": {"name": "other"}, "widgets": {}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    text = "\n".join(check_notebook(bad))
+    for expected in (
+        "kernelspec",
+        "widget state",
+        "'# 07",
+        "Learning goals",
+        "cell 0 has no slideshow",
+        "stores an error",
+        "out of order",
+        "global random state",
+        "Glossary",
+        "device_report",
+    ):
+        assert expected in text, expected
