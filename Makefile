@@ -12,6 +12,9 @@ STAMP := $(VENV)/.course-installed
 NB ?= notebooks/[0-9]*.ipynb
 NB_CELL_TIMEOUT ?= 300
 PYTEST_WORKERS ?= 2
+# torch threads per test worker: the cores shared out, so workers do not oversubscribe them
+THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
+TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
 .PHONY: help install lab test unit notebooks execute slides lint format bench clean
 
@@ -35,15 +38,15 @@ lab: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.lab
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) \
 		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) \
 		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
 

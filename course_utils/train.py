@@ -194,12 +194,14 @@ def fit(
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
         seen = 0
-        batches = train_loader
         bar = None
         if bar_factory is not None:
-            bar = bar_factory(train_loader, desc=f"epoch {epoch}/{epochs}", leave=False)
-            batches = bar
-        for i, batch in enumerate(batches, start=1):
+            # The bar is fed by hand: wrapping the loader in tqdm.auto would create a second
+            # DataLoader iterator per epoch (tqdm.asyncio calls iter() eagerly), which shifts
+            # the shuffling and, with worker processes, starts them twice.
+            total = len(train_loader) if hasattr(train_loader, "__len__") else None
+            bar = bar_factory(total=total, desc=f"epoch {epoch}/{epochs}", leave=False)
+        for i, batch in enumerate(train_loader, start=1):
             x, y = _to_device(batch, device, channels_last)
             with autocast(device, enabled=use_amp):
                 output = model(x)
@@ -216,6 +218,8 @@ def fit(
             loss_sum += loss.detach().float() * n
             if y.dim() == 1 and not y.is_floating_point():
                 correct += (_logits(output).detach().argmax(1) == y).sum()
+            if bar is not None:
+                bar.update(1)
             if i % log_every == 0:  # the only per-batch read-back: every log_every batches
                 _check_finite(loss_sum, epoch, i, _lr(optimizer))
                 if bar is not None:

@@ -154,3 +154,60 @@ def test_skip_cells_are_left_out_of_the_slides(tmp_path):
     assert "plumbing_marker_7731" not in html
     assert '<aside class="notes">' in html
     assert _top_level_sections(html) == 2
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_notebooks_on_localhost_behind_a_token(tmp_path):
+    """Start the real server (as `make lab` does), then knock with and without the token."""
+    import os
+    import socket
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "t" * 24
+    env = dict(
+        os.environ,
+        JUPYTER_PORT=str(port),
+        JUPYTER_TOKEN=token,
+        JUPYTER_NO_BROWSER="1",
+        JUPYTER_RUNTIME_DIR=str(tmp_path),
+        JUPYTER_CONFIG_DIR=str(tmp_path),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course_utils.tooling.lab"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/api/contents"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(base, timeout=2)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 403, "without a token the server must refuse"
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.time() < deadline, "JupyterLab did not start within 90 s"
+                time.sleep(0.5)
+            else:
+                pytest.fail("the server answered without a token")
+        with urllib.request.urlopen(f"{base}?token={token}", timeout=10) as reply:
+            names = {item["name"] for item in json.load(reply)["content"]}
+        assert {p.name for p in NOTEBOOKS} <= names
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as r:
+            assert "jupyterlab-rise" in r.read().decode(), "RISE must be available for slides"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

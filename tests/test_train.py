@@ -61,6 +61,17 @@ def test_fit_with_progress_bar_and_verbose(capsys):
     assert "epoch  1/1" in capsys.readouterr().out
 
 
+def test_progress_bar_does_not_change_training():
+    """tqdm must not create an extra DataLoader iterator (it would reshuffle the data)."""
+    losses = []
+    for progress in (False, True):
+        seed_everything(2)
+        train, _ = _data(seed=2)
+        h = fit(_model(), train, epochs=2, progress=progress, verbose=False, device="cpu")
+        losses.append(h.train_loss)
+    assert losses[0] == losses[1]
+
+
 def test_nan_loss_stops_with_a_clear_message():
     train, _ = _data()
     model = _model()

@@ -52,6 +52,8 @@ def lab_command(env: Mapping[str, str], notebook_dir: Path) -> tuple[list[str], 
     ]
     if env.get("JUPYTER_NO_BROWSER") or host not in LOCAL_HOSTS:
         args.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and lab VMs often run as root
+        args.append("--allow-root")
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
     url = f"http://{shown}:{port_text}/lab?token={token}"
     return args, token, url
