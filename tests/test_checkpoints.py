@@ -1,0 +1,68 @@
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils.checkpoints import (
+    load_curves,
+    load_trained,
+    manifest_entry,
+    read_manifest,
+    record_checkpoint,
+    save_curves,
+)
+from course_utils.train import CheckpointError, save_checkpoint
+
+
+def _record(tmp_path, model):
+    save_checkpoint(tmp_path / "tiny.pt", model, epoch=3)
+    return record_checkpoint(
+        "tiny",
+        metric="test_accuracy",
+        value=0.9,
+        data="digits",
+        seed=0,
+        epochs=3,
+        model="nn.Linear(4, 2)",
+        directory=tmp_path,
+    )
+
+
+def test_record_and_load_verified(tmp_path):
+    model = nn.Linear(4, 2)
+    entry = _record(tmp_path, model)
+    assert entry["sha256"] and entry["bytes"] > 0 and entry["command"].endswith("ONLY=tiny")
+    assert not (tmp_path / "tiny.pt.sha256").exists(), "the manifest holds the hash"
+    assert read_manifest(tmp_path)["tiny"]["value"] == 0.9
+    fresh = nn.Linear(4, 2)
+    loaded = load_trained("tiny", fresh, directory=tmp_path)
+    assert torch.equal(fresh.weight, model.weight) and not fresh.training
+    assert loaded["state"]["epoch"] == 3
+
+
+def test_tampered_checkpoint_is_refused(tmp_path):
+    _record(tmp_path, nn.Linear(4, 2))
+    save_checkpoint(tmp_path / "tiny.pt", nn.Linear(4, 2))  # replaced after recording
+    with pytest.raises(CheckpointError, match="corrupted or was replaced"):
+        load_trained("tiny", nn.Linear(4, 2), directory=tmp_path)
+
+
+def test_unknown_name_lists_the_known_ones(tmp_path):
+    _record(tmp_path, nn.Linear(4, 2))
+    with pytest.raises(
+        CheckpointError, match=r"no checkpoint named 'vgg'.*known: tiny.*make checkpoints"
+    ):
+        manifest_entry("vgg", directory=tmp_path)
+    with pytest.raises(CheckpointError, match="save the checkpoint before"):
+        record_checkpoint(
+            "ghost", metric="m", value=0, data="d", seed=0, epochs=1, model="m", directory=tmp_path
+        )
+
+
+def test_curves_roundtrip(tmp_path):
+    save_curves("deep", {"plain_56": [2.0, 1.5], "res_56": [2.0, 1.0]}, directory=tmp_path)
+    assert load_curves("deep", directory=tmp_path)["res_56"] == [2.0, 1.0]
+    json.loads((tmp_path / "deep.json").read_text())
+    with pytest.raises(CheckpointError, match="make checkpoints"):
+        load_curves("missing", directory=tmp_path)
