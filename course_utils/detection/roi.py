@@ -1,0 +1,291 @@
+"""RoI pooling (Fast R-CNN) from scratch, and RoI Align.
+
+Fast R-CNN runs the CNN once per image and then cuts every proposal out of the feature map,
+pooling it to a fixed grid (e.g. 7×7) so one classifier head fits all proposal sizes.
+
+**RoI max pooling**, with the quantisation of the Fast R-CNN paper exactly as
+torchvision's CPU kernel does it, for a proposal ``(x1, y1, x2, y2)`` in image pixels:
+
+1. map it onto the feature map and *round* to whole cells:
+   ``start = round(x1 · spatial_scale)``, ``end = round(x2 · spatial_scale)``
+   (``round`` halves away from zero, as C's ``round``);
+2. the RoI spans ``end − start + 1`` cells (at least 1) and is split into ``output_size``
+   bins of *fractional* size ``bin = cells / output_size``;
+3. bin ``i`` covers cells ``floor(i · bin)`` to ``ceil((i + 1) · bin)`` (exclusive) after
+   ``start`` — neighbouring bins may share a row — clipped to the feature map;
+4. each bin is the max over its cells; a bin left empty by the clipping gives 0.
+
+``rois`` are either a ``(K, 5)`` tensor of rows ``(batch_index, x1, y1, x2, y2)`` or a list
+with one ``(K_i, 4)`` box tensor per image (as a detector produces them).
+
+>>> feats = torch.arange(16.0).reshape(1, 1, 4, 4)
+>>> roi_pool(feats, torch.tensor([[0.0, 0.0, 0.0, 3.0, 3.0]]), output_size=2)
+tensor([[[[ 5.,  7.],
+          [13., 15.]]]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torchvision
+from torch import Tensor
+
+__all__ = ["boxes_to_rois", "roi_pool", "roi_pool_loops", "roi_align"]
+
+_FLT_MAX = float(torch.finfo(torch.float32).max)
+
+
+def boxes_to_rois(boxes: Tensor | Sequence[Tensor], dtype: torch.dtype | None = None) -> Tensor:
+    """A ``(K, 5)`` RoI tensor ``(batch_index, x1, y1, x2, y2)`` from per-image ``(K_i, 4)`` boxes.
+
+    A ``(K, 5)`` tensor passes through unchanged (except for ``dtype``).
+
+    >>> boxes_to_rois([torch.tensor([[0.0, 0.0, 4.0, 4.0]]), torch.tensor([[1.0, 1.0, 2.0, 2.0]])])
+    tensor([[0., 0., 0., 4., 4.],
+            [1., 1., 1., 2., 2.]])
+    """
+    if isinstance(boxes, Tensor):
+        if boxes.dim() != 2 or boxes.shape[1] != 5:
+            raise ValueError(
+                f"rois as one tensor must be (K, 5) rows (batch_index, x1, y1, x2, y2), got "
+                f"{tuple(boxes.shape)}; for boxes of one image pass a list: [boxes]"
+            )
+        return boxes if dtype is None else boxes.to(dtype)
+    parts = []
+    for i, b in enumerate(boxes):
+        if not isinstance(b, Tensor) or b.dim() != 2 or b.shape[1] != 4:
+            shape = tuple(b.shape) if isinstance(b, Tensor) else type(b).__name__
+            raise ValueError(f"rois[{i}] must be a (K, 4) box tensor of image {i}, got {shape}")
+        b = b if dtype is None else b.to(dtype)
+        parts.append(torch.cat((torch.full_like(b[:, :1], i), b), dim=1))
+    if not parts:
+        return torch.zeros((0, 5), dtype=dtype or torch.float32)
+    return torch.cat(parts)
+
+
+def _check_features(features: Tensor) -> None:
+    if features.dim() != 4:
+        raise ValueError(f"features must be (N, C, H, W), got shape {tuple(features.shape)}")
+
+
+def _pair(size: int | tuple[int, int]) -> tuple[int, int]:
+    h, w = (size, size) if isinstance(size, int) else tuple(size)
+    if h < 1 or w < 1:
+        raise ValueError(f"output_size must be positive, got {size}")
+    return int(h), int(w)
+
+
+def _round_half_away(x: Tensor) -> Tensor:
+    """C's ``round``: 2.5 → 3, −2.5 → −3 (``torch.round`` would give 2 and −2)."""
+    t = torch.trunc(x)
+    return t + torch.sign(x) * ((x - t).abs() >= 0.5).to(x.dtype)
+
+
+def _bin_edges(rois: Tensor, spatial_scale: float, out_h: int, out_w: int, height: int, width: int):
+    """Integer cell ranges ``[start, end)`` of every bin: (K, out_h) rows and (K, out_w) columns."""
+    scale = torch.tensor(spatial_scale, dtype=rois.dtype)  # the kernel multiplies in T, not double
+    corners = _round_half_away(rois[:, 1:] * scale).long()  # (K, 4): x1, y1, x2, y2 in cells
+    x1, y1, x2, y2 = corners.unbind(1)
+    roi_w = (x2 - x1 + 1).clamp(min=1)  # malformed RoIs become 1×1
+    roi_h = (y2 - y1 + 1).clamp(min=1)
+    bin_w = roi_w.to(rois.dtype) / out_w  # fractional bin sizes
+    bin_h = roi_h.to(rois.dtype) / out_h
+
+    def edges(start: Tensor, bin_size: Tensor, n: int, limit: int) -> tuple[Tensor, Tensor]:
+        i = torch.arange(n, dtype=rois.dtype, device=rois.device)
+        lo = torch.floor(i[None, :] * bin_size[:, None]).long() + start[:, None]
+        hi = torch.ceil((i[None, :] + 1) * bin_size[:, None]).long() + start[:, None]
+        return lo.clamp(0, limit), hi.clamp(0, limit)
+
+    hs, he = edges(y1, bin_h, out_h, height)
+    ws, we = edges(x1, bin_w, out_w, width)
+    return hs, he, ws, we
+
+
+def roi_pool_loops(
+    features: Tensor,
+    rois: Tensor | Sequence[Tensor],
+    output_size: int | tuple[int, int],
+    spatial_scale: float = 1.0,
+) -> Tensor:
+    """Teaching reference for :func:`roi_pool`: a loop over RoIs and bins, channels at once.
+
+    Returns ``(K, C, out_h, out_w)``. Reads like the paper; tens of times slower than
+    :func:`roi_pool` (``benchmarks/bench_detection_ops.py``). Unlike the kernel, a NaN
+    feature makes its bin NaN.
+    """
+    _check_features(features)
+    out_h, out_w = _pair(output_size)
+    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    _, channels, height, width = features.shape
+    out = features.new_zeros((len(rois), channels, out_h, out_w))
+    scale = torch.tensor(spatial_scale, dtype=features.dtype)
+    for k, roi in enumerate(rois):
+        n = int(roi[0])
+        x1, y1, x2, y2 = (int(_round_half_away(v * scale)) for v in roi[1:])
+        bin_h = torch.tensor(max(y2 - y1 + 1, 1), dtype=features.dtype) / out_h
+        bin_w = torch.tensor(max(x2 - x1 + 1, 1), dtype=features.dtype) / out_w
+        for ph in range(out_h):
+            h0 = min(max(int(torch.floor(ph * bin_h)) + y1, 0), height)
+            h1 = min(max(int(torch.ceil((ph + 1) * bin_h)) + y1, 0), height)
+            for pw in range(out_w):
+                w0 = min(max(int(torch.floor(pw * bin_w)) + x1, 0), width)
+                w1 = min(max(int(torch.ceil((pw + 1) * bin_w)) + x1, 0), width)
+                if h1 > h0 and w1 > w0:  # an empty bin stays 0
+                    out[k, :, ph, pw] = features[n, :, h0:h1, w0:w1].amax(dim=(1, 2))
+    return out
+
+
+def _log2_floor(lengths: Tensor) -> Tensor:
+    """Exact ``floor(log2(L))`` for integer ``L ≥ 1`` (a lookup table, no float rounding)."""
+    top = int(lengths.max()) if lengths.numel() else 1
+    table = [max(v.bit_length() - 1, 0) for v in range(top + 1)]
+    return torch.tensor(table, dtype=torch.long, device=lengths.device)[lengths]
+
+
+def _range_max_tables(x: Tensor, levels_h: int, levels_w: int) -> Tensor:
+    """Sparse table: ``T[a, b, n, h, w, :]`` = max of ``x[n, h:h+2^a, w:w+2^b, :]``.
+
+    ``x`` is channels-last ``(N, H, W, C)`` without NaN. Level ``a`` is the max of two
+    level ``a−1`` windows ``2^(a−1)`` apart, so all levels cost one pass each. Entries whose
+    window would leave the map keep the level-below value; they are never looked up.
+    """
+    num, height, width, channels = x.shape
+    if torch.is_grad_enabled() and x.requires_grad:  # out-of-place, so autograd can follow
+
+        def doubled(prev: Tensor, dim: int, s: int) -> Tensor:
+            n = prev.shape[dim] - s
+            head = torch.maximum(prev.narrow(dim, 0, n), prev.narrow(dim, s, n))
+            return torch.cat((head, prev.narrow(dim, n, s)), dim=dim)
+
+        rows = [x]
+        for a in range(1, levels_h):
+            rows.append(doubled(rows[-1], 1, 1 << (a - 1)))
+        table = []
+        for row in rows:
+            cols = [row]
+            for b in range(1, levels_w):
+                cols.append(doubled(cols[-1], 2, 1 << (b - 1)))
+            table.append(torch.stack(cols))
+        return torch.stack(table)
+    # the same, written into one preallocated tensor (fewer, larger memory passes)
+    table = x.new_empty((levels_h, levels_w, num, height, width, channels))
+    table[0, 0] = x
+    for a in range(levels_h):
+        if a:
+            src, dst, s = table[a - 1, 0], table[a, 0], 1 << (a - 1)
+            torch.maximum(src[:, :-s], src[:, s:], out=dst[:, :-s])
+            dst[:, -s:] = src[:, -s:]
+        for b in range(1, levels_w):
+            src, dst, s = table[a, b - 1], table[a, b], 1 << (b - 1)
+            torch.maximum(src[:, :, :-s], src[:, :, s:], out=dst[:, :, :-s])
+            dst[:, :, -s:] = src[:, :, -s:]
+    return table
+
+
+def _max_of_rows(flat: Tensor, rows: list[Tensor]) -> Tensor:
+    """``max_i flat[rows[i]]`` (element-wise), reusing one buffer when no gradient is needed."""
+    if torch.is_grad_enabled() and flat.requires_grad:
+        out = flat[rows[0]]
+        for r in rows[1:]:
+            out = torch.maximum(out, flat[r])
+        return out
+    out = flat.index_select(0, rows[0])
+    buf = torch.empty_like(out)
+    for r in rows[1:]:
+        torch.index_select(flat, 0, r, out=buf)
+        torch.maximum(out, buf, out=out)
+    return out
+
+
+def roi_pool(
+    features: Tensor,
+    rois: Tensor | Sequence[Tensor],
+    output_size: int | tuple[int, int],
+    spatial_scale: float = 1.0,
+) -> Tensor:
+    """RoI max pooling, vectorised; equal to ``torchvision.ops.roi_pool`` bit for bit.
+
+    ``features`` ``(N, C, H, W)``; ``rois`` ``(K, 5)`` or a list of per-image ``(K_i, 4)``
+    boxes in image pixels; ``spatial_scale`` = feature size / image size (1/16 for VGG16
+    conv5). Returns ``(K, C, out_h, out_w)``.
+
+    How it avoids a loop over bins: a range of ``L`` cells is covered by two windows of
+    length ``2^floor(log2 L)``, one from each end (they overlap, which max does not mind).
+    So we precompute the max over every power-of-two window (a "sparse table": a few
+    max passes over the feature map) and every bin is the max of four table rows — four
+    gathers for all RoIs, bins and channels at once. Like the C++ kernel, NaN features
+    are skipped and an all-NaN or all-−inf bin gives −FLT_MAX. Autograd works (through the
+    gathers), but for training speed use torchvision's kernel.
+    """
+    _check_features(features)
+    out_h, out_w = _pair(output_size)
+    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    num_images, channels, height, width = features.shape
+    if len(rois) == 0:
+        return features.new_zeros((0, channels, out_h, out_w))
+    batch = rois[:, 0].long()  # C++ truncates the float index
+    if bool(((batch < 0) | (batch >= num_images)).any()):
+        raise ValueError(
+            f"roi batch indices must be in 0..{num_images - 1} for {num_images} images, "
+            f"got {batch.unique().tolist()}"
+        )
+    hs, he, ws, we = _bin_edges(rois, spatial_scale, out_h, out_w, height, width)
+    a = _log2_floor((he - hs).clamp(min=1))  # table level of every bin row, (K, out_h)
+    b = _log2_floor((we - ws).clamp(min=1))  # ... and bin column, (K, out_w)
+    levels_w = int(b.max()) + 1
+    # NaN → −inf: the kernel's `value > max` test skips NaN, and a max with −inf does too
+    x = features.permute(0, 2, 3, 1).nan_to_num(nan=-torch.inf, posinf=torch.inf, neginf=-torch.inf)
+    table = _range_max_tables(x.contiguous(), int(a.max()) + 1, levels_w)
+    flat = table.reshape(-1, channels)  # one row per (level a, level b, image, y, x)
+
+    # row index of each look-up, broadcast to (K, out_h, out_w); clamping only keeps the
+    # look-ups of empty bins (masked below) inside the table
+    start = (
+        (a[:, :, None] * levels_w + b[:, None, :]) * num_images + batch[:, None, None]
+    ) * height
+    tops = (hs.clamp(max=height - 1), (he - (1 << a)).clamp(min=0))
+    lefts = (ws.clamp(max=width - 1), (we - (1 << b)).clamp(min=0))
+    rows = [
+        ((start + y[:, :, None]) * width + x[:, None, :]).reshape(-1) for y in tops for x in lefts
+    ]
+    out = _max_of_rows(flat, rows).reshape(len(rois), out_h, out_w, channels)
+    out = out.clamp(min=-_FLT_MAX)  # the kernel starts its max at −FLT_MAX
+    empty = (he <= hs)[:, :, None] | (we <= ws)[:, None, :]
+    out = out.masked_fill(empty[..., None], 0.0)
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def roi_align(
+    features: Tensor,
+    rois: Tensor | Sequence[Tensor],
+    output_size: int | tuple[int, int],
+    spatial_scale: float = 1.0,
+    sampling_ratio: int = 2,
+    aligned: bool = True,
+) -> Tensor:
+    """RoI Align (Mask R-CNN): no rounding; each bin averages bilinear samples.
+
+    A thin wrapper of ``torchvision.ops.roi_align`` that always passes ``aligned``
+    explicitly. ``aligned=True`` shifts box coordinates by −0.5 cell so that a pixel's
+    centre sits at ``i + 0.5`` — the continuous coordinate a box edge is measured in.
+    torchvision defaults to ``False`` only for backward compatibility; with ``False``
+    every sample is half a cell off, which matters on small feature maps (Detectron2
+    uses ``True``). ``sampling_ratio=2`` takes 2×2 samples per bin, as the paper does.
+
+    >>> feats = torch.arange(16.0).reshape(1, 1, 4, 4)
+    >>> roi_align(feats, [torch.tensor([[0.0, 0.0, 4.0, 4.0]])], output_size=1)
+    tensor([[[[7.5000]]]])
+    """
+    _check_features(features)
+    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    return torchvision.ops.roi_align(
+        features,
+        rois,
+        output_size=_pair(output_size),
+        spatial_scale=spatial_scale,
+        sampling_ratio=sampling_ratio,
+        aligned=aligned,
+    )
