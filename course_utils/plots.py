@@ -94,8 +94,12 @@ def plot_curves(
     logy: bool = False,
     ax: plt.Axes | None = None,
     marker: str | None = None,
+    logx_base: int | None = None,
 ) -> plt.Figure:
-    """Plot named curves on one axis with a legend; ``x`` defaults to 1, 2, …."""
+    """Plot named curves on one axis with a legend; ``x`` defaults to 1, 2, ….
+
+    ``logx_base=2`` puts x on a log scale with a tick at each given x value.
+    """
     if not title or not xlabel or not ylabel:
         raise ValueError("a course figure needs a title, an x label and a y label (with units)")
     if ax is None:
@@ -110,6 +114,10 @@ def plot_curves(
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if logx_base is not None and x is not None:
+        ax.set_xscale("log", base=logx_base)
+        ax.set_xticks(list(x), [f"{v:g}" for v in x])
+        ax.minorticks_off()
     ax.grid(alpha=0.3)
     if len(curves) > 1:
         ax.legend()
@@ -153,7 +161,8 @@ def bar_chart(
     else:
         fig = ax.figure
     names = list(values)
-    bars = ax.bar(names, [values[k] for k in names], color="tab:blue")
+    colors = [plt.cm.tab10(i % 10) for i in range(len(names))]
+    bars = ax.bar(names, [values[k] for k in names], color=colors)
     for bar, name in zip(bars, names, strict=True):
         ax.annotate(
             annotate.format(values[name]),
