@@ -23,7 +23,8 @@ def test_notebook_meets_the_standard(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_in_the_readme_course_map(path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(rf"\|[^\n]*notebooks/{re.escape(path.name)}", readme), (
+    row = rf"^\| {path.name[:2]} \| \[[^\]]+\]\(notebooks/{re.escape(path.name)}\) \|"
+    assert re.search(row, readme, re.MULTILINE), (
         f"README.md's course map has no row linking notebooks/{path.name}"
     )
 

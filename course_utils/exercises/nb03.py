@@ -1,0 +1,159 @@
+"""Checkers for notebook 03 (pooling)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_max_pool", "check_avg_pool_as_conv", "check_conv_stack_macs"]
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return "×".join(str(s) for s in value.shape)
+    return type(value).__name__
+
+
+def check_max_pool(pool_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> Verdict:
+    """Exercise 1: ``pool_fn(x, kernel, stride)`` is max pooling of an N×C×H×W tensor, by hand.
+
+    No padding; windows that do not fit are dropped (PyTorch's default, ``ceil_mode=False``).
+    The inputs hold negative numbers, so a maximum that starts from 0 shows up.
+    """
+    g = torch.Generator().manual_seed(3)
+    cases = ((1, 1, 4, 4, 2, 2), (2, 3, 7, 7, 3, 2), (1, 2, 5, 6, 2, 1), (1, 1, 9, 9, 3, 3))
+    for n, c, h, w, k, s in cases:
+        x = torch.randn(n, c, h, w, generator=g) - 1.0  # mostly negative values
+        ok, got = call_answer(pool_fn, x.clone(), k, s)
+        if not ok:
+            return report(False, got)
+        where = f"a {n}×{c}×{h}×{w} input with kernel {k}, stride {s}"
+        expected = F.max_pool2d(x, k, s)
+        if not isinstance(got, torch.Tensor):
+            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+        if got.shape != expected.shape:
+            if got.dim() != 4 or got.shape[:2] != expected.shape[:2]:
+                hint = "keep the batch and channel axes: pooling acts on each channel on its own"
+            elif s != k and got.shape == F.max_pool2d(x, k).shape:
+                hint = "the stride is ignored: windows start every `stride` pixels"
+            else:
+                hint = "each axis has (W − F)//S + 1 windows"
+            return report(False, f"output shape {_shape(got)} is wrong for {where}: {hint}")
+        got = got.to(expected.dtype)
+        if torch.allclose(got, expected, atol=1e-6):
+            continue
+        if torch.allclose(got, F.avg_pool2d(x, k, s), atol=1e-6):
+            return report(False, "that is average pooling: take the largest value of each window")
+        if torch.allclose(got, expected.clamp(min=0), atol=1e-6):
+            return report(
+                False,
+                "negative windows come out as 0: start each maximum from the window's first "
+                "value (or −inf), not from 0",
+            )
+        if torch.allclose(got, expected.transpose(-1, -2), atol=1e-6) or torch.allclose(
+            got.transpose(-1, -2), F.max_pool2d(x.transpose(-1, -2), k, s), atol=1e-6
+        ):
+            return report(False, f"rows and columns are swapped for {where}")
+        return report(False, f"the values differ from max pooling for {where}")
+    return report(True, "equals F.max_pool2d on four inputs, overlapping windows included")
+
+
+def check_avg_pool_as_conv(conv_pool_fn: Callable[[torch.Tensor, int], torch.Tensor]) -> Verdict:
+    """Exercise 2: ``conv_pool_fn(x, kernel)`` is k×k average pooling written as ``F.conv2d``.
+
+    Average pooling is a convolution with fixed weights 1/k², stride k, that never mixes
+    channels (``groups = C``). The answer must equal ``F.avg_pool2d(x, k)``.
+    """
+    g = torch.Generator().manual_seed(5)
+    for n, c, size, k in ((1, 1, 4, 2), (2, 3, 8, 2), (1, 4, 9, 3)):
+        x = torch.rand(n, c, size, size, generator=g)
+        ok, got = call_answer(conv_pool_fn, x.clone(), k)
+        if not ok:
+            return report(False, got)
+        where = f"a {n}×{c}×{size}×{size} input, kernel {k}"
+        expected = F.avg_pool2d(x, k)
+        if not isinstance(got, torch.Tensor):
+            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+        if got.dim() == 4 and got.shape[1] != c:
+            return report(
+                False,
+                f"{got.shape[1]} output channels for {c} input channels ({where}): pooling keeps "
+                "every channel; build a weight of shape (C, 1, k, k) and pass groups=C",
+            )
+        if got.shape != expected.shape:
+            overlapping = F.avg_pool2d(x, k, stride=1)
+            hint = (
+                "the windows overlap: use stride=k"
+                if got.shape == overlapping.shape
+                else "check stride (k) and padding (none)"
+            )
+            return report(False, f"output shape {_shape(got)} is wrong for {where}: {hint}")
+        got = got.to(expected.dtype)
+        if torch.allclose(got, expected, atol=1e-5):
+            continue
+        if torch.allclose(got, expected * k * k, atol=1e-4):
+            return report(False, "these are window sums: each weight must be 1/(k·k)")
+        if c > 1 and torch.allclose(got, expected.sum(1, keepdim=True).expand_as(got), atol=1e-4):
+            return report(False, "channels are mixed: use groups=C so each channel stays apart")
+        return report(False, f"the values differ from F.avg_pool2d for {where}")
+    return report(True, "your convolution equals F.avg_pool2d on three inputs")
+
+
+def _conv_stack(in_channels: int, widths: Sequence[int], pool: bool) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    c = in_channels
+    for w in widths:
+        layers += [nn.Conv2d(c, w, 3, padding=1), nn.ReLU()]
+        if pool:
+            layers.append(nn.MaxPool2d(2))
+        c = w
+    return nn.Sequential(*layers)
+
+
+def _stack_macs_without_pooling(in_channels: int, widths: Sequence[int], size: int) -> int:
+    from course_utils.summary import layer_table
+
+    stack = _conv_stack(in_channels, widths, pool=False)
+    return layer_table(stack, (in_channels, size, size)).total_macs
+
+
+def check_conv_stack_macs(macs_fn: Callable[[int, Sequence[int], int, bool], int]) -> Verdict:
+    """Exercise 3: ``macs_fn(in_channels, widths, size, pool)`` counts a conv stack's MACs per image.
+
+    The stack is ``3×3 conv (padding 1) → ReLU``, one per width, with a ``2×2`` max pool after
+    each convolution when ``pool`` is true; the input is ``in_channels × size × size``. The
+    reference is ``course_utils.summary.layer_table`` (pooling and ReLU count 0 MACs).
+    """
+    from course_utils.summary import layer_table
+
+    cases = ((3, (16, 32, 64), 64), (1, (8, 16), 16), (2, (4, 4, 4), 32))
+    for in_channels, widths, size in cases:
+        for pool in (False, True):
+            expected = layer_table(
+                _conv_stack(in_channels, widths, pool), (in_channels, size, size)
+            ).total_macs
+            ok, got = call_answer(macs_fn, in_channels, tuple(widths), size, pool)
+            if not ok:
+                return report(False, got)
+            where = f"in_channels={in_channels}, widths={tuple(widths)}, size={size}, pool={pool}"
+            if isinstance(got, float) and got.is_integer():
+                got = int(got)
+            if isinstance(got, bool) or not isinstance(got, int):
+                return report(False, f"return an int, not {type(got).__name__} ({where})")
+            if got == expected:
+                continue
+            if got == 2 * expected:
+                hint = "that is FLOPs: one MAC is one multiply *and* its add, count it once"
+            elif pool and got == _stack_macs_without_pooling(in_channels, widths, size):
+                hint = "the side must halve after every pool, so later layers see fewer pixels"
+            elif got > expected and pool:
+                hint = "check where the side halves: a layer works on its own input's size"
+            else:
+                hint = "per conv: out_channels × H_out × W_out × 3 × 3 × in_channels"
+            return report(False, f"wrong for {where} ({hint})")
+    return report(True, "matches layer_table on six stacks, with and without pooling")
