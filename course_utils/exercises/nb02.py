@@ -1,0 +1,243 @@
+"""Checkers for notebook 02 (convolution-layer arithmetic).
+
+Each checker calls the learner's function on fixed and seeded random layers, compares with
+``course_utils.conv_math`` (itself checked against PyTorch), and names the first layer where the
+answer is off with a hint about the usual mistake, never the expected number.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from course_utils.conv_math import conv_output_size, conv_params, receptive_field
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = [
+    "check_dilated_output_size",
+    "check_grouped_params",
+    "check_same_padding",
+    "check_receptive_field",
+]
+
+
+def _whole(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (int, NumPy int, 55.0), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def _not_a_number(got: object) -> str | None:
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return f"return a number (an int), not {type(got).__name__}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: output size with dilation
+
+
+def _output_cases() -> list[tuple[int, int, int, int, int]]:
+    """(W, F, P, S, D): named layers first, then seeded random valid ones."""
+    cases = [
+        (227, 11, 0, 4, 1),  # AlexNet conv1
+        (32, 3, 1, 2, 1),  # (32 + 2 − 3)/2 + 1 = 16.5: rounds down
+        (9, 3, 0, 1, 2),  # dilation 2: the kernel spans 5 pixels
+        (64, 3, 2, 1, 2),  # dilated 'same' convolution
+        (7, 7, 0, 1, 1),  # the window fits once
+        (30, 5, 1, 3, 3),
+    ]
+    rng = np.random.default_rng(2024)
+    while len(cases) < 40:
+        w, f, p, s, d = (int(v) for v in rng.integers((1, 1, 0, 1, 1), (65, 8, 4, 5, 4)))
+        if w + 2 * p - d * (f - 1) - 1 >= 0:
+            cases.append((w, f, p, s, d))
+    return cases
+
+
+def check_dilated_output_size(size_fn: Callable[[int, int, int, int, int], int]) -> Verdict:
+    """Exercise 1: ``size_fn(W, F, P, S, D)`` is a convolution's output size along one axis.
+
+    Input W, kernel F, padding P, stride S, dilation D, as ``nn.Conv2d`` computes it.
+    """
+    for w, f, p, s, d in _output_cases():
+        ok, got = call_answer(size_fn, w, f, p, s, d)
+        if not ok:
+            return report(False, got)
+        if (problem := _not_a_number(got)) is not None:
+            return report(False, problem)
+        expected = conv_output_size(w, f, stride=s, padding=p, dilation=d)
+        where = f"W={w}, F={f}, P={p}, S={s}, D={d}"
+        value = _whole(got)
+        if value == expected:
+            continue
+        eff = d * (f - 1) + 1
+        if value is None:
+            hint = (
+                "the division does not always come out whole: PyTorch rounds it down "
+                "(use // or math.floor) and returns an int"
+            )
+        elif d > 1 and value == (w + 2 * p - f) // s + 1:
+            hint = "with dilation D the kernel's taps spread over D·(F − 1) + 1 pixels"
+        elif value == (w + p - eff) // s + 1:
+            hint = "the padding is added on both sides of the input"
+        elif value == (w + 2 * p - eff) // s:
+            hint = "count the window's first position too (the + 1)"
+        elif value == math.ceil((w + 2 * p - eff) / s) + 1:
+            hint = "a window that would hang over the edge is dropped: round down, not up"
+        else:
+            hint = "check each term of the formula"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(True, "equals nn.Conv2d's output size on 40 layers, dilated ones included")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: parameters of a grouped convolution
+
+
+def _group_cases() -> list[tuple[int, int, int, int]]:
+    """(C, K, F, groups): AlexNet's two-GPU conv2 first, then depthwise and random ones."""
+    cases = [(96, 256, 5, 2), (3, 96, 11, 1), (32, 32, 3, 32), (64, 128, 1, 4)]
+    rng = np.random.default_rng(7)
+    while len(cases) < 30:
+        groups = int(rng.choice([1, 2, 3, 4, 8]))
+        c = groups * int(rng.integers(1, 17))
+        k = groups * int(rng.integers(1, 17))
+        cases.append((c, k, int(rng.integers(1, 8)), groups))
+    return cases
+
+
+def check_grouped_params(params_fn: Callable[[int, int, int, int], int]) -> Verdict:
+    """Exercise 2: ``params_fn(C, K, F, groups)`` counts a convolution's weights and biases.
+
+    ``groups`` splits the C input channels into groups; each of the K filters sees one group.
+    """
+    for c, k, f, g in _group_cases():
+        ok, got = call_answer(params_fn, c, k, f, g)
+        if not ok:
+            return report(False, got)
+        if (problem := _not_a_number(got)) is not None:
+            return report(False, problem)
+        expected = conv_params(c, k, f, groups=g)
+        value = _whole(got)
+        if value == expected:
+            continue
+        where = f"C={c}, K={k}, F={f}, groups={g}"
+        per_filter = f * f * c // g
+        if value == per_filter * k:
+            hint = "each of the K filters also has one bias"
+        elif g > 1 and value == (f * f * c + 1) * k:
+            hint = "with groups each filter sees only C/groups input channels, not all C"
+        elif g > 1 and value == (per_filter + 1) * (k // g):
+            hint = "groups splits the input channels each filter sees; all K filters still exist"
+        elif value == (f * f + 1) * k:
+            hint = "a filter spans all the input channels of its group, not one"
+        elif value == f * f * c // g + 1:
+            hint = "that is one filter; the layer has K of them"
+        else:
+            hint = "check each factor: kernel area, channels per group, bias, number of filters"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(True, "equals PyTorch's parameter count on 30 layers, AlexNet's split conv2 too")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: the padding that keeps the size
+
+
+def check_same_padding(padding_fn: Callable[[int, int], int]) -> Verdict:
+    """Exercise 3: ``padding_fn(F, D)`` is the padding that keeps W at stride 1.
+
+    Kernel F, dilation D; only layers whose dilated kernel D·(F − 1) + 1 is odd are asked
+    (an even one cannot be centred).
+    """
+    cases = [(f, d) for d in (1, 2, 3) for f in (1, 3, 5, 7, 11, 2, 4) if (d * (f - 1) + 1) % 2]
+    for f, d in cases:
+        ok, got = call_answer(padding_fn, f, d)
+        if not ok:
+            return report(False, got)
+        if (problem := _not_a_number(got)) is not None:
+            return report(False, problem)
+        value = _whole(got)
+        where = f"F={f}, D={d}"
+        if value is None:
+            return report(False, f"for {where} the padding must be a whole number of pixels")
+        if value < 0:
+            return report(False, f"for {where} the padding is negative; padding adds pixels")
+        kept = all(conv_output_size(w, f, padding=value, dilation=d) == w for w in (5, 16, 33))
+        if kept:
+            continue
+        eff = d * (f - 1) + 1
+        if value == eff - 1:
+            hint = "padding goes on both sides, so each side needs half of what the kernel eats"
+        elif d > 1 and value == (f - 1) // 2:
+            hint = "with dilation D the kernel spans D·(F − 1) + 1 pixels"
+        elif value > (eff - 1) // 2:
+            hint = "too much padding: the output grows"
+        else:
+            hint = "too little padding: the output shrinks"
+        return report(False, f"the size changes for {where} ({hint})")
+    return report(True, f"keeps the size on {len(cases)} kernel and dilation settings")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 4: receptive field of a stack
+
+
+def _rf_cases() -> list[list[tuple[int, int]]]:
+    cases = [
+        [(3, 1)] * 3,  # three 3×3 layers
+        [(11, 4), (3, 2)],  # AlexNet conv1 + pool1
+        [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)],  # AlexNet features
+        [(7, 2), (3, 2), (3, 1), (3, 1)],  # a ResNet stem and one block
+        [(1, 1), (2, 2), (1, 1)],
+    ]
+    rng = np.random.default_rng(11)
+    for _ in range(15):
+        depth = int(rng.integers(1, 7))
+        cases.append([(int(rng.integers(1, 8)), int(rng.integers(1, 4))) for _ in range(depth)])
+    return cases
+
+
+def _describe(layers: Sequence[tuple[int, int]]) -> str:
+    return "[" + ", ".join(f"({k}, {s})" for k, s in layers) + "]"
+
+
+def check_receptive_field(rf_fn: Callable[[list[tuple[int, int]]], int]) -> Verdict:
+    """Exercise 4: ``rf_fn(layers)`` is the receptive field, in input pixels, of one unit after
+    a stack of layers given as ``(kernel, stride)`` pairs (dilation 1)."""
+    for layers in _rf_cases():
+        ok, got = call_answer(rf_fn, [tuple(layer) for layer in layers])
+        if not ok:
+            return report(False, got)
+        if (problem := _not_a_number(got)) is not None:
+            return report(False, problem)
+        expected = receptive_field(layers)[-1].size
+        value = _whole(got)
+        if value == expected:
+            continue
+        ignore_stride = 1 + sum(k - 1 for k, _ in layers)
+        own_stride, jump = 1, 1
+        for k, s in layers:
+            jump *= s
+            own_stride += (k - 1) * jump
+        if value == ignore_stride:
+            hint = (
+                "after a stride-s layer, one step of the next layer moves s input pixels: "
+                "scale each (k − 1) by the product of the strides before it"
+            )
+        elif value == own_stride:
+            hint = "scale (k − 1) by the strides of the layers *before* it, not its own"
+        elif value == math.prod(k for k, _ in layers):
+            hint = "neighbouring windows overlap: the field grows by adding, not multiplying"
+        else:
+            hint = "start from 1 pixel and grow it layer by layer"
+        return report(False, f"wrong for layers {_describe(layers)} ({hint})")
+    return report(True, "equals conv_math.receptive_field on 20 stacks, AlexNet's included")
