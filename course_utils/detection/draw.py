@@ -48,10 +48,25 @@ def _as_image(image: Any) -> np.ndarray:
     return arr
 
 
+def _pixel_extent(arr: np.ndarray) -> tuple[float, float, float, float]:
+    """``imshow`` extent that puts pixel (row r, column c) on [c, c + 1] × [r, r + 1].
+
+    Boxes are pixel *edges* (``x2`` = last column + 1); matplotlib's default extent centres
+    pixel c on x = c instead, which would draw every box half a pixel off its object.
+    """
+    height, width = arr.shape[:2]
+    return (0.0, float(width), float(height), 0.0)
+
+
 def _show(ax: Axes, image: Any, title: str) -> None:
     if image is not None:
         arr = _as_image(image)
-        ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None, vmin=0 if arr.ndim == 2 else None)
+        ax.imshow(
+            arr,
+            cmap="gray" if arr.ndim == 2 else None,
+            vmin=0 if arr.ndim == 2 else None,
+            extent=_pixel_extent(arr),
+        )
     ax.set_title(title)
     ax.set_xlabel("x (pixels)")
     ax.set_ylabel("y (pixels)")
@@ -165,7 +180,7 @@ def draw_masks(
     overlay = np.zeros((*m.shape[1:], 4))
     for i, mask in enumerate(m):
         overlay[mask] = to_rgba(class_color(lab[i] if lab is not None else i + 1), alpha)
-    ax.imshow(overlay)
+    ax.imshow(overlay, extent=_pixel_extent(overlay))  # the masks' pixels on the image's pixels
     return ax
 
 

@@ -1,0 +1,302 @@
+"""Checkers for notebook 08 (object-detection basics: boxes, IoU, NMS, AP).
+
+Each checker compares the learner's answer with ``torchvision.ops`` or with
+``course_utils.detection`` (itself checked against torchvision and pycocotools) and, when
+the answer is off, names the usual mistake it looks like, never the expected value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import numpy as np
+import torch
+from torchvision.ops import box_convert
+
+from course_utils.detection import average_precision, box_iou, nms, precision_recall
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = [
+    "IOU_BOXES",
+    "NMS_BOXES",
+    "NMS_SCORES",
+    "NMS_THRESHOLD",
+    "check_iou_by_hand",
+    "check_xywh_to_cxcywh",
+    "check_nms_kept",
+    "check_average_precision",
+]
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: IoU of two boxes, by hand
+
+#: The two xyxy boxes of exercise 1 (pixels).
+IOU_BOXES: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] = (
+    (10, 10, 50, 40),
+    (30, 20, 70, 60),
+)
+
+
+def _parts(a: Sequence[int], b: Sequence[int]) -> tuple[int, int, int]:
+    """Intersection, area of a, area of b (integers)."""
+    iw = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return iw * ih, (a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])
+
+
+def _as_real(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.item())
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
+
+
+def check_iou_by_hand(value: object) -> Verdict:
+    """Exercise 1: ``value`` is the IoU of the two boxes ``IOU_BOXES``, worked out by hand.
+
+    A number (``0.25``, ``1 / 4`` or ``Fraction(1, 4)``); compared to 3 significant digits.
+    """
+    if value is None:
+        return report(False, "replace None with your number, e.g. 0.25 or 1 / 4")
+    got = _as_real(value)
+    if got is None:
+        return report(False, f"give a single number, not {type(value).__name__}")
+    inter, area_a, area_b = _parts(*IOU_BOXES)
+    expected = Fraction(inter, area_a + area_b - inter)
+
+    def near(x: float | Fraction) -> bool:
+        return abs(got - float(x)) <= 5e-4 * max(abs(float(x)), 1e-9) + 5e-5
+
+    if near(expected):
+        return report(True, "intersection over union, both worked out")
+    if not 0.0 <= got <= 1.0:
+        hint = (
+            "that looks like an area in pixels², not a ratio"
+            if got > 1
+            else "an IoU is never negative: a width or height of the overlap came out "
+            "negative (clamp it at 0)"
+        )
+        return report(False, f"an IoU lies between 0 and 1; {hint}")
+    if near(Fraction(inter, area_a + area_b)):
+        hint = "the union counts the overlap once: area A + area B − intersection"
+    elif near(Fraction(inter, area_a)) or near(Fraction(inter, area_b)):
+        hint = "you divided by one box's area; IoU divides by the union of both"
+    elif near(Fraction(inter, min(area_a, area_b) + max(area_a, area_b))):
+        hint = "the union counts the overlap once: area A + area B − intersection"
+    else:
+        hint = (
+            "recompute the overlap: its width is min(right edges) − max(left edges), "
+            "its height min(bottom edges) − max(top edges)"
+        )
+    return report(False, hint)
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: a box conversion
+
+
+def _xywh_cases() -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(8)
+    cases = [torch.tensor([[10.0, 20.0, 30.0, 40.0]]), torch.zeros((0, 4))]
+    for k in (1, 5, 40):
+        xy = torch.rand(k, 2, generator=g) * 100
+        wh = torch.rand(k, 2, generator=g) * 50 + 1
+        cases.append(torch.cat((xy, wh), dim=1))
+    cases.append(cases[-1].double())
+    return cases
+
+
+def check_xywh_to_cxcywh(convert_fn: Callable[[torch.Tensor], torch.Tensor]) -> Verdict:
+    """Exercise 2: ``convert_fn(boxes)`` turns ``(K, 4)`` xywh boxes into cxcywh directly.
+
+    The answer must equal ``torchvision.ops.box_convert(boxes, "xywh", "cxcywh")``, keep
+    the shape (also for K = 0) and leave its input unchanged.
+    """
+    for boxes in _xywh_cases():
+        original = boxes.clone()
+        ok, got = call_answer(convert_fn, boxes)
+        if not ok:
+            return report(False, got)
+        where = f"{len(boxes)} box{'es' if len(boxes) != 1 else ''} ({boxes.dtype})"
+        if not isinstance(got, torch.Tensor):
+            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+        if not torch.equal(boxes, original):
+            return report(False, "your function changed its input in place; build a new tensor")
+        if got.shape != boxes.shape:
+            shape = "×".join(str(s) for s in got.shape) or "a scalar"
+            return report(
+                False,
+                f"for {where} the result is {shape}; it must keep the (K, 4) shape "
+                "(torch.stack(..., dim=-1) of the four columns)",
+            )
+        expected = box_convert(boxes, "xywh", "cxcywh")
+        got = got.to(expected.dtype)
+        if torch.allclose(got, expected, atol=1e-4):
+            continue
+        x, y, w, h = boxes.unbind(-1)
+        if torch.allclose(got, torch.stack((x + w, y + h, w, h), -1), atol=1e-4):
+            hint = "the centre is half a width right of the left edge, not a whole width"
+        elif torch.allclose(got, boxes, atol=1e-4):
+            hint = "the boxes came back unchanged: the first two numbers must become the centre"
+        elif torch.allclose(got, torch.stack((x + w / 2, y + h / 2, x + w, y + h), -1), atol=1e-4):
+            hint = "the last two numbers stay the width and height, not the far corner"
+        elif torch.allclose(got, torch.stack((y + h / 2, x + w / 2, h, w), -1), atol=1e-4):
+            hint = "x and y are swapped: the order is (cx, cy, w, h)"
+        else:
+            hint = "check each of the four columns"
+        return report(False, f"wrong for {where}: {hint}")
+    return report(True, "equals torchvision's box_convert on six sets, the empty one included")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: which boxes does NMS keep?
+
+#: Exercise 3's boxes (xyxy, pixels) and scores, and the IoU threshold.
+NMS_BOXES = torch.tensor(
+    [
+        [0.0, 0.0, 10.0, 10.0],
+        [3.0, 0.0, 13.0, 10.0],
+        [6.0, 0.0, 16.0, 10.0],
+        [30.0, 0.0, 40.0, 10.0],
+        [34.0, 0.0, 44.0, 10.0],
+        [2.0, 0.0, 12.0, 10.0],
+    ]
+)
+NMS_SCORES = torch.tensor([0.9, 0.8, 0.7, 0.6, 0.95, 0.5])
+NMS_THRESHOLD = 0.5
+
+
+def _as_indices(value: object) -> list[int] | None:
+    if isinstance(value, torch.Tensor | np.ndarray):
+        value = value.tolist()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        return None
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            return None
+        out.append(int(v))
+    return out
+
+
+def check_nms_kept(kept: object) -> Verdict:
+    """Exercise 3: ``kept`` lists the indices greedy NMS keeps, in the order it keeps them.
+
+    Boxes ``NMS_BOXES``, scores ``NMS_SCORES``, threshold ``NMS_THRESHOLD`` (a box goes
+    when its IoU with a kept, higher-scoring box is above it).
+    """
+    indices = _as_indices(kept)
+    if indices is None:
+        return report(False, "give a list of box indices (ints), e.g. [0, 3]")
+    if not indices:
+        return report(False, "NMS always keeps at least the best box; list the kept indices")
+    n = len(NMS_BOXES)
+    if any(not 0 <= i < n for i in indices):
+        return report(False, f"box indices run from 0 to {n - 1}")
+    if len(set(indices)) != len(indices):
+        return report(False, "each box is kept at most once; your list repeats an index")
+    expected = nms(NMS_BOXES, NMS_SCORES, NMS_THRESHOLD).tolist()
+    if indices == expected:
+        return report(True, "that is the greedy walk, chain effect included")
+    if sorted(indices) == sorted(expected):
+        return report(False, "right boxes, wrong order: list them as NMS keeps them, best first")
+    iou = box_iou(NMS_BOXES, NMS_BOXES)
+    if any(i not in expected for i in indices):
+        return report(
+            False,
+            "you kept a box that NMS suppresses: it overlaps a higher-scoring box that NMS "
+            "keeps, with IoU above the threshold",
+        )
+    for i in (i for i in expected if i not in indices):
+        better = [
+            j for j in range(n) if NMS_SCORES[j] > NMS_SCORES[i] and iou[i, j] > NMS_THRESHOLD
+        ]
+        if not better:
+            return report(
+                False,
+                "you dropped a box that no higher-scoring box overlaps with IoU above the "
+                "threshold; such a box is always kept (IoU must be *above* the threshold)",
+            )
+        return report(
+            False,
+            "you dropped a box whose big overlaps are all with boxes that were themselves "
+            "suppressed; a suppressed box suppresses nothing",
+        )
+    return report(False, "walk the boxes from the highest score down and try again")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 4: AP of a ranked list
+
+
+def _ap_cases() -> list[tuple[list[bool], int]]:
+    cases = [
+        ([True, False, False, True, True], 3),  # the notebook's worked class "square"
+        ([True, True, False], 4),  # an object never found
+        ([False, True, True, False, False, True], 3),  # starts with a false positive
+        ([True], 1),
+    ]
+    rng = np.random.default_rng(88)
+    while len(cases) < 30:
+        k = int(rng.integers(1, 15))
+        flags = (rng.random(k) < rng.uniform(0.2, 0.9)).tolist()
+        cases.append((flags, int(sum(flags) + rng.integers(0, 4)) or 1))
+    return cases
+
+
+def _curve(flags: Sequence[bool], denominator: float) -> tuple[torch.Tensor, torch.Tensor]:
+    tp = torch.tensor(flags, dtype=torch.float64)
+    cum = torch.cumsum(tp, 0)
+    return cum / torch.arange(1, len(tp) + 1, dtype=torch.float64), cum / denominator
+
+
+def _raw_area(precision: torch.Tensor, recall: torch.Tensor) -> float:
+    steps = torch.diff(recall, prepend=recall.new_zeros(1))
+    return float((steps * precision).sum())
+
+
+def check_average_precision(ap_fn: Callable[[list[bool], int], float]) -> Verdict:
+    """Exercise 4: ``ap_fn(is_tp, num_gt)`` is the all-point AP of a ranked list.
+
+    ``is_tp`` lists the detections best score first (True: a true positive); ``num_gt``
+    counts the objects. The answer must equal the area under the precision envelope
+    (VOC 2010+ "all points", :func:`course_utils.detection.average_precision`).
+    """
+    for flags, num_gt in _ap_cases():
+        ok, got = call_answer(ap_fn, list(flags), num_gt)
+        if not ok:
+            return report(False, got)
+        value = _as_real(got)
+        if value is None:
+            return report(False, f"return a number (a float), not {type(got).__name__}")
+        scores = torch.linspace(1.0, 0.1, len(flags), dtype=torch.float64)
+        precision, recall = precision_recall(scores, torch.tensor(flags), num_gt)
+        expected = average_precision(recall, precision, "all")
+        if abs(value - expected) <= 1e-6:
+            continue
+        where = f"is_tp={['TP' if f else 'FP' for f in flags]}, num_gt={num_gt}"
+        found = max(sum(flags), 1)
+        if abs(value - _raw_area(precision, recall)) <= 1e-6:
+            hint = (
+                "this is the area under the raw zig-zag curve: make precision non-increasing "
+                "first (each point takes the best precision at any higher recall)"
+            )
+        elif abs(value - average_precision(recall, precision, "voc11")) <= 1e-6:
+            hint = "that is VOC 2007's 11-point AP; this exercise asks for the all-point area"
+        elif abs(value - average_precision(*_curve(flags, found)[::-1], "all")) <= 1e-6:
+            hint = "recall divides by all objects (num_gt), found or not, not by the TPs"
+        elif abs(value - average_precision(*_curve(flags, len(flags))[::-1], "all")) <= 1e-6:
+            hint = "recall divides by the number of objects (num_gt), not of detections"
+        elif value > 1 or value < 0:
+            hint = "an AP lies between 0 and 1"
+        else:
+            hint = "sum (recall step) × (envelope precision) over the detections where recall grows"
+        return report(False, f"wrong for {where}: {hint}")
+    return report(True, "equals the library's all-point AP on 30 ranked lists")
