@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= 2
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test unit notebooks execute slides lint format bench clean
+.PHONY: help install lab test unit notebooks execute slides lint format checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
@@ -24,6 +24,7 @@ help:
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
 	@echo "make slides       static reveal.js slides into build/slides/ (offline)"
 	@echo "make lint         ruff on code and notebooks"
+	@echo "make checkpoints  train the CPU-sized models into checkpoints/ (ONLY=name for one)"
 	@echo "make bench        benchmarks: the kit against references"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -71,6 +72,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+checkpoints: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.checkpoints $(if $(ONLY),--only $(ONLY))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fit.py
