@@ -36,15 +36,6 @@ ARITHMETIC = re.compile(r"(\(-?\d+ [+−] |= -?\d)")
 FIX = re.compile(r"\b(use|try)\b")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one thread is ~30× faster than two busy ones on a loaded 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _torch_outcome(layer, shape):
     """Output spatial shape of a real tiny layer (a module or a functional call taking the input
     tensor), or None when PyTorch refuses it."""

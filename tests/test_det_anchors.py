@@ -20,15 +20,6 @@ from course_utils.detection import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny tensors: threads only add overhead (and oversubscribe under pytest -n 2)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_base_anchors_keep_area_and_ratio() -> None:
     cell = base_anchors((32, 64), (0.5, 1.0, 2.0))
     assert cell.shape == (6, 4)

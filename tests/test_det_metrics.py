@@ -15,16 +15,6 @@ from course_utils.detection import (
     precision_recall,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny tensors: threads only add overhead (and oversubscribe under pytest -n 2)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 T = torch.tensor
 
 

@@ -9,15 +9,6 @@ import torchvision
 from course_utils.detection import batched_nms, box_iou, nms, nms_steps
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny tensors: threads only add overhead (and oversubscribe under pytest -n 2)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def clustered_boxes(g: torch.Generator, n: int) -> torch.Tensor:
     """Boxes jittered around a few centres, so that NMS really has to suppress."""
     centres = torch.rand(max(1, n // 8), 2, generator=g) * 200

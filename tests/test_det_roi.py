@@ -9,15 +9,6 @@ import torchvision
 from course_utils.detection import boxes_to_rois, roi_align, roi_pool, roi_pool_loops
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny tensors: threads only add overhead (and oversubscribe under pytest -n 2)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def random_case(g: torch.Generator, scale: float, dtype: torch.dtype = torch.float32):
     """Features and RoIs in image pixels; some RoIs stick out of the image, some are tiny."""
     n = int(torch.randint(1, 3, (1,), generator=g))

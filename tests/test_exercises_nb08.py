@@ -19,14 +19,6 @@ from course_utils.exercises.nb08 import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def assert_hint(verdict: Verdict, *words: str) -> None:
     assert isinstance(verdict, Verdict)
     assert not verdict, repr(verdict)

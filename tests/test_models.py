@@ -64,15 +64,6 @@ from course_utils.models import (
 META = torch.device("meta")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny batches gain nothing from threads; one thread avoids OpenMP waits on a busy CI box."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def conv(k: int, c_in: int, c_out: int, groups: int = 1, bias: bool = True) -> int:
     """Parameters of a k×k convolution: (k·k·C_in/groups + 1)·K (no +1 without bias)."""
     return (k * k * c_in // groups + bias) * c_out

@@ -31,15 +31,6 @@ from course_utils.data.shapes import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small tensors: one intra-op thread is faster, and immune to a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _hashes(images: torch.Tensor) -> set[str]:
     return {hashlib.sha1(im.numpy().tobytes()).hexdigest() for im in images}
 

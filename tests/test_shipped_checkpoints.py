@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import torch
 
 from course_utils.checkpoints import checkpoint_dir, load_trained, read_manifest
 from course_utils.tooling.checkpoints import JOBS, SHAPES_SPLIT, shapes_data
@@ -26,7 +25,6 @@ def test_checkpoints_are_small():
 
 @pytest.fixture(scope="module")
 def test_loader():
-    torch.set_num_threads(1)
     return shapes_data(batch_size=500)[2]
 
 
