@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= 2
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test unit notebooks execute slides lint format checkpoints bench clean
+.PHONY: help install lab test unit notebooks execute slides lint format thumbnails checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
@@ -72,6 +72,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+thumbnails: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.thumbnails --out docs/thumbnails $(NB)
 
 checkpoints: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.checkpoints $(if $(ONLY),--only $(ONLY))

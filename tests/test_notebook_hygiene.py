@@ -23,7 +23,7 @@ def test_notebook_meets_the_standard(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_in_the_readme_course_map(path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    row = rf"^\| {path.name[:2]} \| \[[^\]]+\]\(notebooks/{re.escape(path.name)}\) \|"
+    row = rf"^\| {path.name[:2]} \| \[[^\]]+\]\(notebooks/{re.escape(path.name)}\)"
     assert re.search(row, readme, re.MULTILINE), (
         f"README.md's course map has no row linking notebooks/{path.name}"
     )
@@ -73,3 +73,10 @@ def test_the_checker_catches_problems(tmp_path):
         "device_report",
     ):
         assert expected in text, expected
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_a_thumbnail_in_the_course_map(path):
+    thumb = f"docs/thumbnails/{path.name[:2]}.png"
+    assert (ROOT / thumb).is_file(), f"{thumb} is missing: run `make thumbnails`"
+    assert thumb in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -211,3 +211,28 @@ def test_make_lab_serves_the_notebooks_on_localhost_behind_a_token(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_thumbnail_prefers_the_tagged_figure_and_scales_it():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from course_utils.tooling import thumbnails
+
+    def png(color, size=(400, 200)):
+        buf = io.BytesIO()
+        Image.new("RGB", size, color).save(buf, format="PNG")
+        return base64.b64encode(buf.getvalue()).decode()
+
+    nb = nbformat.v4.new_notebook()
+    first = nbformat.v4.new_code_cell("plot()")
+    first.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png("red")})]
+    tagged = nbformat.v4.new_code_cell("plot()", metadata={"tags": ["thumbnail"]})
+    tagged.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png("blue")})]
+    nb.cells = [first, tagged]
+    small = Image.open(io.BytesIO(thumbnails.thumbnail(thumbnails.pick_figure(nb))))
+    assert small.size == (240, 120) and small.getpixel((5, 5)) == (0, 0, 255)
+    nb.cells = [nbformat.v4.new_markdown_cell("no figures")]
+    assert thumbnails.pick_figure(nb) is None
