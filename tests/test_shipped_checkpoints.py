@@ -4,8 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.checkpoints import checkpoint_dir, load_trained, read_manifest
-from course_utils.tooling.checkpoints import JOBS, SHAPES_SPLIT, shapes_data
+from course_utils.checkpoints import checkpoint_dir, load_curves, load_trained, read_manifest
+from course_utils.tooling.checkpoints import (
+    CURVES_JOBS,
+    JOBS,
+    SHAPES_SPLIT,
+    CurvesJob,
+    run_curves_job,
+    shapes_data,
+)
 from course_utils.train import evaluate
 
 MANIFEST = read_manifest()
@@ -40,3 +47,25 @@ def test_checkpoint_reproduces_its_accuracy(name, test_loader):
     assert abs(accuracy - entry["value"]) <= 0.005, (
         f"{name}: measured {accuracy:.2%}, recorded {entry['value']:.2%}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(CURVES_JOBS), ids=str)
+def test_stored_curves_match_their_job(name):
+    job = CURVES_JOBS[name]
+    record = load_curves(name)
+    assert record["func"] == job.func and record["config"] == job.kwargs, (
+        f"{name}.json was made with another configuration: run `make checkpoints ONLY={name}`"
+    )
+    assert record["curves"], f"{name}.json holds no curves"
+
+
+def tiny_curves(steps: int) -> dict:
+    return {"loss": [1.0 / (i + 1) for i in range(steps)]}
+
+
+def test_a_curves_job_stores_its_configuration(tmp_path):
+    job = CurvesJob("tiny", f"{__name__}:tiny_curves", {"steps": 3})
+    record = run_curves_job(job, directory=tmp_path, verbose=False)
+    assert load_curves("tiny", tmp_path) == record
+    assert record["config"] == {"steps": 3} and record["curves"]["loss"][-1] == pytest.approx(1 / 3)
+    assert record["command"] == "make checkpoints ONLY=tiny"

@@ -6,6 +6,10 @@ writes ``checkpoints/NAME.pt`` atomically and records it in ``checkpoints/manife
 rebuilds every model from the same registry, loads its checkpoint (verified, with
 ``weights_only=True``) and reproduces the recorded accuracy.
 
+Experiments too long for a notebook (``CURVES_JOBS``) run in full here too and store
+their curves as ``checkpoints/NAME.json`` with the configuration that produced them;
+the notebook runs a shortened version live and shows both.
+
     python -m course_utils.tooling.checkpoints            # every job
     python -m course_utils.tooling.checkpoints --only mini_vgg_shapes
     python -m course_utils.tooling.checkpoints --list
@@ -14,6 +18,7 @@ rebuilds every model from the same registry, loads its checkpoint (verified, wit
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -23,11 +28,25 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from course_utils.checkpoints import checkpoint_dir, record_checkpoint
+from course_utils.checkpoints import checkpoint_dir, record_checkpoint, save_curves
 from course_utils.seed import seed_everything
 from course_utils.train import evaluate, fit, save_checkpoint
 
-__all__ = ["Job", "JOBS", "SHAPES_SPLIT", "shapes_data", "run_job"]
+__all__ = [
+    "Job",
+    "JOBS",
+    "CurvesJob",
+    "CURVES_JOBS",
+    "DetectionJob",
+    "DETECTION_JOBS",
+    "detection_test_set",
+    "run_detection_job",
+    "ALL_JOBS",
+    "SHAPES_SPLIT",
+    "shapes_data",
+    "run_job",
+    "run_curves_job",
+]
 
 # one split for every classification checkpoint: 6 shape classes, 32×32, medium clutter
 SHAPES_SPLIT = {
@@ -113,6 +132,32 @@ def _jobs() -> dict[str, Job]:
 JOBS: dict[str, Job] = _jobs()
 
 
+@dataclass(frozen=True)
+class CurvesJob:
+    """An experiment too long for a notebook: ``func(**kwargs)`` returns its curves (JSON data).
+
+    ``func`` is ``"package.module:function"``; the stored file holds ``kwargs`` under
+    ``"config"`` so a test (and the notebook) can check the curves match the registry.
+    """
+
+    name: str
+    func: str
+    kwargs: dict
+    seed: int = 0
+
+    def resolve(self) -> Callable[..., dict]:
+        module, _, attr = self.func.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+def _curves_jobs() -> dict[str, CurvesJob]:
+    jobs: list[CurvesJob] = []
+    return {job.name: job for job in jobs}
+
+
+CURVES_JOBS: dict[str, CurvesJob] = _curves_jobs()
+
+
 def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> dict:
     """Train, evaluate on the test split, save atomically and record one checkpoint."""
     directory = directory or checkpoint_dir()
@@ -140,23 +185,169 @@ def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> di
     return entry
 
 
+def run_curves_job(job: CurvesJob, directory: Path | None = None, verbose: bool = True) -> dict:
+    """Run one long experiment and store its curves (atomically) with its configuration."""
+    import platform
+
+    seed_everything(job.seed)
+    start = time.perf_counter()
+    curves = job.resolve()(**job.kwargs)
+    seconds = time.perf_counter() - start
+    record = {
+        "name": job.name,
+        "func": job.func,
+        "config": job.kwargs,
+        "seed": job.seed,
+        "command": "make checkpoints ONLY=" + job.name,
+        "seconds": round(seconds, 1),
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}",
+        "curves": curves,
+    }
+    save_curves(job.name, record, directory)
+    if verbose:
+        print(f"{job.name}: curves stored ({seconds:.0f} s)")
+    return record
+
+
+@dataclass(frozen=True)
+class DetectionJob:
+    """A detector trained on the detection shapes split; its metric is test mAP@0.5."""
+
+    name: str
+    build: Callable[[], nn.Module]
+    model: str
+    epochs: int
+    lr: float = 1e-3
+    batch_size: int = 8
+    seed: int = 0
+
+
+def _detection_jobs() -> dict[str, DetectionJob]:
+    from course_utils.detection import detectors as d
+    from course_utils.detection.engine import torchvision_faster_rcnn
+
+    jobs = [
+        DetectionJob(
+            "rcnn_shapes", lambda: d.RCNN(num_classes=4), "detectors.RCNN(num_classes=4)", 6
+        ),
+        DetectionJob(
+            "fast_rcnn_shapes",
+            lambda: d.FastRCNN(num_classes=4),
+            "detectors.FastRCNN(num_classes=4)",
+            10,
+        ),
+        DetectionJob(
+            "faster_rcnn_shapes",
+            lambda: d.FasterRCNN(num_classes=4),
+            "detectors.FasterRCNN(num_classes=4)",
+            10,
+        ),
+        DetectionJob(
+            "torchvision_faster_rcnn_shapes",
+            lambda: torchvision_faster_rcnn(num_classes=4),
+            "engine.torchvision_faster_rcnn(num_classes=4)",
+            10,
+        ),
+    ]
+    return {job.name: job for job in jobs}
+
+
+DETECTION_JOBS: dict[str, DetectionJob] = _detection_jobs()
+
+_SPLIT_CACHE: dict[str, tuple] = {}
+
+
+def _detection_split(split: str, with_proposals: bool) -> tuple:
+    """``(images, targets, proposals or None)`` of one split, selective search run once per process."""
+    from course_utils.detection.engine import detection_data, materialize, selective_search_all
+
+    if split not in _SPLIT_CACHE:
+        dataset = dict(zip(("train", "val", "test"), detection_data(), strict=True))[split]
+        _SPLIT_CACHE[split] = (*materialize(dataset), None)
+    images, targets, proposals = _SPLIT_CACHE[split]
+    if with_proposals and proposals is None:
+        proposals = selective_search_all(images)
+        _SPLIT_CACHE[split] = (images, targets, proposals)
+    return images, targets, proposals
+
+
+def detection_test_set(with_proposals: bool) -> tuple:
+    """The detection test split as ``(images, targets, selective-search proposals or None)``."""
+    return _detection_split("test", with_proposals)
+
+
+def _detection_description() -> str:
+    from course_utils.detection.engine import DETECTION_SPLIT, SELECTIVE_SEARCH
+
+    args = ", ".join(f"{k}={v}" for k, v in DETECTION_SPLIT.items())
+    ss = ", ".join(f"{k}={v!r}" for k, v in SELECTIVE_SEARCH.items())
+    return (
+        f"course_utils.data.shapes.detection_splits({args}); selective-search proposals "
+        f"({ss}) for the detectors that take them"
+    )
+
+
+def run_detection_job(
+    job: DetectionJob, directory: Path | None = None, verbose: bool = True
+) -> dict:
+    """Train one detector, evaluate its test mAP@0.5, save atomically and record it."""
+    from course_utils.detection.engine import evaluate_detector, needs_proposals, train_detector
+
+    directory = directory or checkpoint_dir()
+    seed_everything(job.seed)
+    model = job.build()
+    wants = needs_proposals(model)
+    images, targets, proposals = _detection_split("train", wants)
+    start = time.perf_counter()
+    train_detector(model, images, targets, job.epochs, proposals=proposals, batch_size=job.batch_size,
+                   lr=job.lr, seed=job.seed, log=print if verbose else None)  # fmt: skip
+    seconds = time.perf_counter() - start
+    test_images, test_targets, test_proposals = detection_test_set(wants)
+    result = evaluate_detector(model, test_images, test_targets, test_proposals)
+    save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs)
+    entry = record_checkpoint(
+        job.name, metric="test_map50", value=round(result["map"], 4), data=_detection_description(),
+        seed=job.seed, epochs=job.epochs, model=f"course_utils.detection.{job.model}",
+        train_seconds=round(seconds, 1), lr=job.lr, batch_size=job.batch_size,
+        ap_per_class={str(k): round(v, 4) for k, v in result["ap_per_class"].items()},
+        directory=directory,
+    )  # fmt: skip
+    if verbose:
+        print(
+            f"{job.name}: test mAP@0.5 {result['map']:.3f} after {job.epochs} epochs ({seconds:.0f} s)"
+        )
+    return entry
+
+
+ALL_JOBS: dict[str, Job | CurvesJob | DetectionJob] = {**JOBS, **CURVES_JOBS, **DETECTION_JOBS}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these jobs")
     parser.add_argument("--list", action="store_true", help="list the jobs and exit")
     args = parser.parse_args(argv)
     if args.list:
-        for job in JOBS.values():
-            print(f"{job.name:<26} {job.model}, {job.epochs} epochs")
+        for job in ALL_JOBS.values():
+            if isinstance(job, Job | DetectionJob):
+                print(f"{job.name:<30} {job.model}, {job.epochs} epochs")
+            else:
+                print(f"{job.name:<30} {job.func}(**{job.kwargs})")
         return 0
-    names = args.only or list(JOBS)
-    unknown = [n for n in names if n not in JOBS]
+    names = args.only or list(ALL_JOBS)
+    unknown = [n for n in names if n not in ALL_JOBS]
     if unknown:
-        print(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(JOBS)}", file=sys.stderr)
+        print(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(ALL_JOBS)}", file=sys.stderr)
         return 2
     torch.set_num_threads(max(1, torch.get_num_threads()))
     for name in names:
-        run_job(JOBS[name])
+        job = ALL_JOBS[name]
+        if isinstance(job, Job):
+            run_job(job)
+        elif isinstance(job, DetectionJob):
+            run_detection_job(job)
+        else:
+            run_curves_job(job)
     return 0
 
 

@@ -1,0 +1,229 @@
+"""Train, run, time and evaluate the detectors (the kit's and torchvision's) the same way.
+
+The detection data sets are small and generated, so a split is held in memory as two
+lists (:func:`materialize`). Selective search runs once per image and is cached by the
+caller (:func:`selective_search_all`). :func:`train_detector` is a plain loop — Adam,
+cosine learning-rate decay, horizontal flips — that works for every model in
+``course_utils.detection.detectors`` and for ``torchvision.models.detection.FasterRCNN``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from course_utils.detection.detectors import RCNN, Backbone, FasterRCNN, FastRCNN, check_images
+from course_utils.detection.metrics import mean_average_precision
+from course_utils.detection.proposals import selective_search_boxes
+
+__all__ = [
+    "DETECTION_SPLIT",
+    "SELECTIVE_SEARCH",
+    "detection_data",
+    "materialize",
+    "selective_search_all",
+    "needs_proposals",
+    "torchvision_faster_rcnn",
+    "train_detector",
+    "detect",
+    "evaluate_detector",
+]
+
+#: The split every detection checkpoint is trained and tested on (128×128 shapes, 3 classes).
+DETECTION_SPLIT = {"n_train": 600, "n_val": 100, "n_test": 200, "seed": 0}
+#: Selective-search settings used for R-CNN and Fast R-CNN (training and test).
+SELECTIVE_SEARCH = {"mode": "fast", "scale": 150, "max_proposals": 2000}
+
+
+def detection_data():
+    """The train / val / test ``DetectionShapes`` of :data:`DETECTION_SPLIT`."""
+    from course_utils.data.shapes import detection_splits
+
+    return detection_splits(**DETECTION_SPLIT)
+
+
+def materialize(dataset: Sequence) -> tuple[list[Tensor], list[dict[str, Tensor]]]:
+    """All images and targets of a (generated) data set as two lists."""
+    images, targets = [], []
+    for i in range(len(dataset)):
+        image, target = dataset[i]
+        images.append(image)
+        targets.append(target)
+    return images, targets
+
+
+def selective_search_all(images: Sequence[Tensor], **kwargs: Any) -> list[Tensor]:
+    """Selective-search proposals for every image (:data:`SELECTIVE_SEARCH` unless overridden)."""
+    options = {**SELECTIVE_SEARCH, **kwargs}
+    return [selective_search_boxes(image, **options) for image in images]
+
+
+def needs_proposals(model: nn.Module) -> bool:
+    """True for R-CNN and Fast R-CNN, which take proposals from outside."""
+    return isinstance(model, RCNN | FastRCNN) and not isinstance(model, FasterRCNN)
+
+
+def torchvision_faster_rcnn(num_classes: int, backbone: nn.Module | None = None) -> nn.Module:
+    """``torchvision.models.detection.FasterRCNN`` on the kit's backbone, sized like the kit's.
+
+    Same anchors (16, 32, 64 px × ratios 0.5, 1, 2), same proposal counts, same head size
+    (two dense layers of 128 on 7×7 pooled features), no resizing (images stay 128×128)
+    and no extra normalisation (the backbone normalises). Differences that remain are
+    torchvision's: RoI Align instead of RoI pooling, its samplers and its defaults.
+    """
+    from torchvision.models.detection import FasterRCNN as TVFasterRCNN
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
+    from torchvision.ops import MultiScaleRoIAlign
+
+    backbone = backbone or Backbone()
+    return TVFasterRCNN(
+        backbone,
+        min_size=128,
+        max_size=128,
+        image_mean=[0.0, 0.0, 0.0],
+        image_std=[1.0, 1.0, 1.0],
+        rpn_anchor_generator=AnchorGenerator(((16, 32, 64),), ((0.5, 1.0, 2.0),)),
+        rpn_pre_nms_top_n_train=1000,
+        rpn_pre_nms_top_n_test=500,
+        rpn_post_nms_top_n_train=256,
+        rpn_post_nms_top_n_test=100,
+        box_roi_pool=MultiScaleRoIAlign(["0"], output_size=7, sampling_ratio=2),
+        box_head=TwoMLPHead(backbone.out_channels * 49, 128),
+        box_predictor=FastRCNNPredictor(128, num_classes),
+        box_batch_size_per_image=128,
+    )
+
+
+def _flip(image: Tensor, target: dict, proposals: Tensor | None):
+    width = image.shape[-1]
+    flip_boxes = lambda b: torch.stack([width - b[:, 2], b[:, 1], width - b[:, 0], b[:, 3]], 1)  # noqa: E731
+    target = {**target, "boxes": flip_boxes(target["boxes"])}
+    return image.flip(-1), target, None if proposals is None else flip_boxes(proposals)
+
+
+def _call(model: nn.Module, images, targets=None, proposals=None):
+    if needs_proposals(model):
+        if proposals is None:
+            raise ValueError(
+                f"{type(model).__name__} needs proposals (e.g. selective_search_all(images))"
+            )
+        return (
+            model(images, proposals, targets) if targets is not None else model(images, proposals)
+        )
+    return model(images, targets) if targets is not None else model(images)
+
+
+def train_detector(
+    model: nn.Module,
+    images: Sequence[Tensor],
+    targets: Sequence[dict],
+    epochs: int,
+    proposals: Sequence[Tensor] | None = None,
+    batch_size: int = 8,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-4,
+    flip: bool = True,
+    seed: int = 0,
+    log: Callable[[str], None] | None = print,
+) -> list[dict[str, float]]:
+    """Train with Adam and a cosine learning-rate decay; per-epoch mean of each loss term.
+
+    ``proposals`` (one tensor per image) is required for R-CNN and Fast R-CNN. With
+    ``flip``, each image is mirrored left–right with probability ½ (boxes and proposals too).
+    """
+    if len(images) != len(targets):
+        raise ValueError(f"got {len(images)} images but {len(targets)} targets")
+    if needs_proposals(model) and (proposals is None or len(proposals) != len(images)):
+        raise ValueError(f"{type(model).__name__} needs one proposal tensor per training image")
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # the samplers inside the models draw from the global generator
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    steps = epochs * math.ceil(len(images) / batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+    )
+    history = []
+    model.train()
+    for epoch in range(epochs):
+        order = torch.randperm(len(images), generator=generator).tolist()
+        flips = (torch.rand(len(images), generator=generator) < 0.5).tolist() if flip else None
+        sums: dict[str, Tensor] = {}
+        start = time.perf_counter()
+        for first in range(0, len(order), batch_size):
+            batch_imgs, batch_tgts, batch_props = [], [], []
+            for i in order[first : first + batch_size]:
+                props = proposals[i] if proposals is not None else None
+                img, tgt = images[i], {k: targets[i][k] for k in ("boxes", "labels")}
+                if flips is not None and flips[i]:
+                    img, tgt, props = _flip(img, tgt, props)
+                batch_imgs.append(img)
+                batch_tgts.append(tgt)
+                batch_props.append(props)
+            losses = _call(
+                model, batch_imgs, batch_tgts, batch_props if proposals is not None else None
+            )
+            loss = sum(losses.values())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            for k, v in losses.items():  # summed on the device; read back once per epoch
+                sums[k] = sums.get(k, 0.0) + v.detach()
+        n_batches = math.ceil(len(order) / batch_size)
+        record = {k: float(v) / n_batches for k, v in sums.items()}
+        record["loss"] = sum(record.values())
+        if not math.isfinite(record["loss"]):
+            raise FloatingPointError(
+                f"the training loss became {record['loss']} in epoch {epoch + 1}; lower lr (now {lr})"
+            )
+        history.append(record)
+        if log is not None:
+            terms = ", ".join(
+                f"{k.removeprefix('loss_')} {v:.3f}" for k, v in record.items() if k != "loss"
+            )
+            log(f"epoch {epoch + 1}/{epochs}: loss {record['loss']:.3f} ({terms}) "
+                f"[{time.perf_counter() - start:.0f} s]")  # fmt: skip
+    model.eval()
+    return history
+
+
+@torch.no_grad()
+def detect(
+    model: nn.Module,
+    images: Sequence[Tensor],
+    proposals: Sequence[Tensor] | None = None,
+    batch_size: int = 16,
+) -> list[dict[str, Tensor]]:
+    """The model's detections for every image, in eval mode, in batches."""
+    check_images(images)
+    was_training = model.training
+    model.eval()
+    out: list[dict[str, Tensor]] = []
+    for first in range(0, len(images), batch_size):
+        batch = list(images[first : first + batch_size])
+        props = None if proposals is None else list(proposals[first : first + batch_size])
+        out.extend(_call(model, batch, proposals=props))
+    model.train(was_training)
+    return out
+
+
+def evaluate_detector(
+    model: nn.Module,
+    images: Sequence[Tensor],
+    targets: Sequence[dict],
+    proposals: Sequence[Tensor] | None = None,
+    iou_threshold: float = 0.5,
+) -> dict[str, Any]:
+    """mAP at ``iou_threshold`` (all-point AP, VOC matching) and seconds per image (batches of 16)."""
+    start = time.perf_counter()
+    predictions = detect(model, images, proposals)
+    seconds = (time.perf_counter() - start) / max(1, len(images))
+    result = mean_average_precision(predictions, targets, iou_threshold=iou_threshold)
+    return {**result, "seconds_per_image": seconds, "predictions": predictions}
