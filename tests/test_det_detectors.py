@@ -250,3 +250,19 @@ def test_faster_rcnn_learns_a_small_set(data):
     model = FasterRCNN(NUM_CLASSES)
     history = train_detector(model, images, targets, epochs=12, batch_size=4, lr=3e-3, log=None)
     assert history[-1]["loss"] < 0.6 * history[0]["loss"], history
+
+
+def test_stage_times_per_image(data):
+    from course_utils.detection.engine import stage_times, timed_selective_search
+
+    images, targets = data
+    models = _models()
+    times = stage_times(models["fast"], images[:2], _jittered(targets[:2]), warmup=0)
+    assert set(times) == {"backbone", "roi_pool", "head", "postprocess", "total"}
+    assert times["total"] == pytest.approx(sum(v for k, v in times.items() if k != "total"))
+    times = stage_times(models["torchvision"], images[:1], warmup=0)
+    assert set(times) == {"detector", "total"}
+    with pytest.raises(ValueError, match="needs proposals"):
+        stage_times(models["rcnn"], images[:1])
+    proposals, seconds = timed_selective_search(images[:1])
+    assert len(proposals) == 1 and proposals[0].shape[1] == 4 and seconds > 0

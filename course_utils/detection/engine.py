@@ -32,6 +32,8 @@ __all__ = [
     "train_detector",
     "detect",
     "evaluate_detector",
+    "stage_times",
+    "timed_selective_search",
 ]
 
 #: The split every detection checkpoint is trained and tested on (128×128 shapes, 3 classes).
@@ -227,3 +229,48 @@ def evaluate_detector(
     seconds = (time.perf_counter() - start) / max(1, len(images))
     result = mean_average_precision(predictions, targets, iou_threshold=iou_threshold)
     return {**result, "seconds_per_image": seconds, "predictions": predictions}
+
+
+def timed_selective_search(images: Sequence[Tensor], **kwargs: Any) -> tuple[list[Tensor], float]:
+    """:func:`selective_search_all` and its mean seconds per image."""
+    start = time.perf_counter()
+    proposals = selective_search_all(images, **kwargs)
+    return proposals, (time.perf_counter() - start) / max(1, len(images))
+
+
+@torch.no_grad()
+def stage_times(
+    model: nn.Module,
+    images: Sequence[Tensor],
+    proposals: Sequence[Tensor] | None = None,
+    warmup: int = 2,
+) -> dict[str, float]:
+    """Mean seconds per image of each stage, one image at a time (as a deployed detector runs).
+
+    The kit's detectors report their stages (:meth:`detect_timed`); any other detector
+    (torchvision's) is timed as a whole. ``"total"`` is the sum. Proposal computation
+    (selective search) is not included: time it with :func:`timed_selective_search`.
+    """
+    check_images(images)
+    model.eval()
+    timed = hasattr(model, "detect_timed")
+    if needs_proposals(model) and proposals is None:
+        raise ValueError(f"{type(model).__name__} needs proposals to be timed")
+    sums: dict[str, float] = {}
+    for i in range(-warmup, len(images)):
+        j = max(i, 0)
+        props = None if proposals is None or not needs_proposals(model) else [proposals[j]]
+        if timed:
+            _, times = (
+                model.detect_timed([images[j]], props) if props else model.detect_timed([images[j]])
+            )
+        else:
+            start = time.perf_counter()
+            model([images[j]])
+            times = {"detector": time.perf_counter() - start}
+        if i >= 0:  # the first calls warm up allocators and caches
+            for k, v in times.items():
+                sums[k] = sums.get(k, 0.0) + v
+    out = {k: v / len(images) for k, v in sums.items()}
+    out["total"] = sum(out.values())
+    return out

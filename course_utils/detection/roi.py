@@ -113,7 +113,7 @@ def roi_pool_loops(
     """Teaching reference for :func:`roi_pool`: a loop over RoIs and bins, channels at once.
 
     Returns ``(K, C, out_h, out_w)``. Reads like the paper; tens of times slower than
-    :func:`roi_pool` (``benchmarks/bench_detection_ops.py``). Unlike the kernel, a NaN
+    :func:`roi_pool` (``benchmarks/bench_detection.py``). Unlike the kernel, a NaN
     feature makes its bin NaN.
     """
     _check_features(features)

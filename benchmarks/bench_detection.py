@@ -1,13 +1,19 @@
-"""Time the kit's detection operations against torchvision's, side by side.
+"""Time the kit's detection operations against torchvision's, and the three detectors per image.
 
-For each case both implementations run on the same inputs; their results are asserted
-equal first (IoU to float tolerance, NMS indices and RoI pooling exactly), then each is
-timed: a few warm-up calls, then the median of ``--repeats`` calls measured with
-``time.perf_counter``. One table is printed; "kit / tv" > 1 means the kit is slower.
+Part 1, operations: for each case both implementations run on the same inputs; their
+results are asserted equal first (IoU to float tolerance, NMS indices and RoI pooling
+exactly), then each is timed: a few warm-up calls, then the median of ``--repeats`` calls
+measured with ``time.perf_counter``. "kit / tv" > 1 means the kit is slower.
 
-    python benchmarks/bench_detection_ops.py [--repeats 7] [--threads N]
+Part 2, detectors: the trained checkpoints (``make checkpoints``; untrained weights with a
+note when they are missing) on the first ``--images`` test images, one image at a time:
+selective-search time per image, each detector's time per image excluding proposals
+(as the Fast R-CNN paper compares R-CNN and Fast R-CNN), the total with its proposals,
+and the speed-up over R-CNN, all measured in this run.
 
-Runs on the CPU in well under a minute.
+    python benchmarks/bench_detection.py [--repeats 7] [--threads N] [--images 20]
+
+Runs on the CPU in about a minute.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--images", type=int, default=20, help="test images for the detectors")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -134,6 +141,66 @@ def main() -> None:
     print("  ".join("-" * w for w in widths))
     for line in lines:
         print(fmt.format(*line))
+    print()
+    bench_detectors(args.images)
+
+
+def print_table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *lines]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
+    print(fmt.format(*header))
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print(fmt.format(*line))
+
+
+def bench_detectors(n_images: int) -> None:
+    """Per-image time of R-CNN, Fast R-CNN, Faster R-CNN (kit) and torchvision's Faster R-CNN."""
+    from course_utils.checkpoints import load_trained, read_manifest
+    from course_utils.detection.engine import stage_times, timed_selective_search
+    from course_utils.tooling.checkpoints import DETECTION_JOBS, detection_test_set
+
+    images, _, _ = detection_test_set(with_proposals=False)
+    images = images[:n_images]
+    proposals, ss_seconds = timed_selective_search(images)
+    manifest = read_manifest()
+    rows = []
+    for name, label in [
+        ("rcnn_shapes", "R-CNN"),
+        ("fast_rcnn_shapes", "Fast R-CNN"),
+        ("faster_rcnn_shapes", "Faster R-CNN (kit)"),
+        ("torchvision_faster_rcnn_shapes", "Faster R-CNN (torchvision)"),
+    ]:
+        model = DETECTION_JOBS[name].build()
+        if name in manifest:
+            load_trained(name, model)
+            quality = f"{manifest[name]['value']:.3f}"
+        else:
+            quality = "untrained"
+        times = stage_times(model, images, proposals)
+        uses_ss = name in ("rcnn_shapes", "fast_rcnn_shapes")
+        proposal_s = ss_seconds if uses_ss else times.get("rpn", float("nan"))
+        rows.append(
+            (
+                label,
+                proposal_s,
+                times["total"],
+                times["total"] + (ss_seconds if uses_ss else 0),
+                quality,
+            )
+        )
+    base = rows[0][2]
+    print(
+        f"detectors: {n_images} test images of 128×128, one at a time, {torch.get_num_threads()} "
+        f"CPU thread(s); selective search {ss_seconds * 1e3:.0f} ms/image "
+        f"(~{sum(map(len, proposals)) / len(proposals):.0f} proposals); RPN = its marginal stage"
+    )
+    header = ("detector", "proposals (ms)", "detection (ms)", "total (ms)", "speed-up vs R-CNN",
+              "test mAP@0.5")  # fmt: skip
+    print_table(header, [
+        (label, f"{p * 1e3:.1f}", f"{d * 1e3:.1f}", f"{t * 1e3:.1f}", f"{base / d:.1f}×", q)
+        for label, p, d, t, q in rows
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":
