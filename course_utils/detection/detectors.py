@@ -56,28 +56,25 @@ __all__ = ["Backbone", "RCNN", "FastRCNN", "FasterRCNN", "check_images", "check_
 class Backbone(nn.Module):
     """A small CNN with stride 4: 128×128 image → 32×32 map of ``2·width`` channels.
 
-    5×5/2 conv → 2×2 max-pool → 3×3 conv → 3×3 conv, batch norm and ReLU after each conv.
+    5×5/2 conv → 2×2 max-pool → ``convs`` 3×3 convs, batch norm and ReLU after each conv.
     ``out_channels`` and ``stride`` are what the detectors (and torchvision's) need to know.
     """
 
-    def __init__(self, width: int = 32, in_channels: int = 3):
+    def __init__(self, width: int = 32, convs: int = 3, in_channels: int = 3):
         super().__init__()
+        if convs < 1:
+            raise ValueError(f"convs must be at least 1, got {convs}")
         self.out_channels = 2 * width
         self.stride = 4
 
         def block(c_in: int, c_out: int, k: int, s: int) -> list[nn.Module]:
-            return [
-                nn.Conv2d(c_in, c_out, k, s, k // 2, bias=False),
-                nn.BatchNorm2d(c_out),
-                nn.ReLU(inplace=True),
-            ]
+            conv = nn.Conv2d(c_in, c_out, k, s, k // 2, bias=False)
+            return [conv, nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
 
-        self.body = nn.Sequential(
-            *block(in_channels, width, 5, 2),
-            nn.MaxPool2d(2),
-            *block(width, 2 * width, 3, 1),
-            *block(2 * width, 2 * width, 3, 1),
-        )
+        layers = [*block(in_channels, width, 5, 2), nn.MaxPool2d(2), *block(width, 2 * width, 3, 1)]
+        for _ in range(convs - 1):
+            layers += block(2 * width, 2 * width, 3, 1)
+        self.body = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.body((x - 0.5) / 0.25)  # images in [0, 1] → roughly zero mean, unit spread

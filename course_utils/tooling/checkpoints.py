@@ -240,13 +240,13 @@ def _detection_jobs() -> dict[str, DetectionJob]:
             "faster_rcnn_shapes",
             lambda: d.FasterRCNN(num_classes=4),
             "detectors.FasterRCNN(num_classes=4)",
-            10,
+            12,
         ),
         DetectionJob(
             "torchvision_faster_rcnn_shapes",
             lambda: torchvision_faster_rcnn(num_classes=4),
             "engine.torchvision_faster_rcnn(num_classes=4)",
-            10,
+            12,
         ),
     ]
     return {job.name: job for job in jobs}
