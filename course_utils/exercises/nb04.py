@@ -1,0 +1,269 @@
+"""Checkers for notebook 04 (AlexNet and ZFNet).
+
+Each checker runs the learner's function on fixed and seeded inputs, compares with a reference
+(PyTorch or ``course_utils.conv_math``), and says what is off without printing the expected value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from course_utils.conv_math import conv_output_size, pool_output_size
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params"]
+
+
+def _whole(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (int, NumPy int, 55.0), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: inverted dropout
+
+
+def _run_dropout(dropout_fn: Callable, x: torch.Tensor, p: float, training: bool, seed: int):
+    """Call the answer on a copy of ``x``; (ok, output or message, input changed?)."""
+    given = x.clone()
+    ok, got = call_answer(dropout_fn, given, p, training, torch.Generator().manual_seed(seed))
+    if not ok:
+        return False, got, False
+    changed = not torch.equal(given, x)
+    if not isinstance(got, torch.Tensor):
+        return False, f"return a tensor, not {type(got).__name__}", changed
+    if got.shape != x.shape:
+        shape = "×".join(map(str, got.shape))
+        return False, f"the output has shape {shape}; dropout keeps the input's shape", changed
+    return True, got.to(x.dtype), changed
+
+
+def check_dropout(
+    dropout_fn: Callable[[torch.Tensor, float, bool, torch.Generator], torch.Tensor],
+) -> Verdict:
+    """Exercise 1: ``dropout_fn(x, p, training, generator)`` is inverted dropout.
+
+    In training, each value is zeroed independently with probability ``p`` (a mask drawn with
+    ``generator``) and the kept values are divided by ``1 − p``, so the expected output equals
+    the input; in evaluation (``training=False``) the input comes back unchanged, as ``nn.Dropout``.
+    """
+    g = torch.Generator().manual_seed(4)
+    x = torch.rand(400, 500, generator=g) + 0.5  # positive: a zero can only come from the mask
+
+    ok, got, changed = _run_dropout(dropout_fn, x, 0.5, False, 0)
+    if not ok:
+        return report(False, got)
+    if changed:
+        return report(False, "the input tensor was changed in place; return a new tensor")
+    if not torch.allclose(got, x):
+        if torch.allclose(got, x * 0.5) or torch.allclose(got, x * 2.0):
+            return report(
+                False,
+                "in evaluation (training=False) the input must come back unchanged: inverted "
+                "dropout does its scaling during training, so test time needs no correction",
+            )
+        return report(False, "in evaluation (training=False) no value may be dropped or changed")
+
+    ok, got, _ = _run_dropout(dropout_fn, x, 0.0, True, 0)
+    if not ok:
+        return report(False, got)
+    if not torch.allclose(got, x):
+        return report(False, "with p = 0 nothing is dropped: the output must equal the input")
+
+    for p in (0.2, 0.5, 0.8):
+        ok, got, changed = _run_dropout(dropout_fn, x, p, True, 1)
+        if not ok:
+            return report(False, got)
+        if changed:
+            return report(False, "the input tensor was changed in place; return a new tensor")
+        dropped = got == 0
+        rate = dropped.float().mean().item()
+        if abs(rate - (1 - p)) < 0.02 and abs(rate - p) > 0.02:
+            return report(
+                False,
+                f"with p = {p} about {rate:.0%} of the values were zeroed: p is the probability "
+                "of *dropping* a value, not of keeping it",
+            )
+        if abs(rate - p) > 0.02:
+            return report(
+                False, f"with p = {p}, {rate:.1%} of the values were zeroed; expected about {p:.0%}"
+            )
+        per_row = dropped.float().mean(1)
+        if ((per_row == 0) | (per_row == 1)).all():
+            return report(
+                False,
+                "whole rows are dropped together: draw one independent coin per value "
+                "(a mask with the same shape as x)",
+            )
+        kept, kept_x = got[~dropped], x[~dropped]
+        if torch.allclose(kept, kept_x / (1 - p), rtol=1e-4):
+            pass
+        elif torch.allclose(kept, kept_x, rtol=1e-4):
+            return report(
+                False,
+                "the kept values are not rescaled: divide them by (1 − p) so the expected "
+                "output equals the input (inverted dropout)",
+            )
+        elif torch.allclose(kept, kept_x * (1 - p), rtol=1e-4):
+            return report(False, "the kept values are multiplied by (1 − p): divide by it instead")
+        else:
+            return report(False, f"with p = {p} the kept values are not the input divided by 1 − p")
+
+    ok, first, _ = _run_dropout(dropout_fn, x, 0.5, True, 7)
+    ok2, second, _ = _run_dropout(dropout_fn, x, 0.5, True, 7)
+    if not (ok and ok2):
+        return report(False, first if not ok else second)
+    if not torch.equal(first, second):
+        return report(
+            False,
+            "two calls with equally seeded generators gave different masks: draw the mask with "
+            "the generator you are given, e.g. torch.rand(x.shape, generator=generator)",
+        )
+    return report(True, "drop rate, rescaling, evaluation mode and reproducibility all check out")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: a convolution followed by AlexNet's overlapping 3×3/2 max-pool
+
+
+def _conv_pool_reference(size: int, kernel: int, stride: int, padding: int, ceil: bool) -> int:
+    conv = conv_output_size(size, kernel, stride=stride, padding=padding)
+    return pool_output_size(conv, 3, 2, ceil_mode=ceil)
+
+
+def _conv_pool_cases() -> list[tuple[int, int, int, int, bool]]:
+    """(W, F, S, P, ceil_mode): the networks' own first layers, then more."""
+    return [
+        # ordered so that each usual mistake first fails where its hint is unambiguous
+        (227, 11, 4, 0, False),  # AlexNet (paper) conv1 → pool1
+        (55, 5, 2, 0, True),  # ZFNet conv2 → pool2 (the pool rounds up)
+        (32, 5, 1, 2, False),  # mini AlexNet conv1 → pool1
+        (224, 7, 2, 1, True),  # ZFNet conv1 → pool1
+        (32, 3, 1, 1, True),  # mini ZFNet conv1 → pool1
+        (224, 11, 4, 2, False),  # torchvision's AlexNet conv1 → pool1
+        (64, 3, 1, 1, True),
+        (100, 7, 2, 3, True),
+        (40, 5, 1, 0, False),
+        (33, 3, 1, 0, True),
+    ]
+
+
+def check_conv_pool_side(
+    side_fn: Callable[[int, int, int, int, bool], int],
+) -> Verdict:
+    """Exercise 2: ``side_fn(W, F, S, P, ceil_mode)`` is the side after a conv and a 3×3/2 max-pool.
+
+    The convolution has kernel F, stride S and padding P; the max-pool is AlexNet's overlapping
+    3×3 window at stride 2, rounding down, or up with ``ceil_mode=True`` (ZFNet), as
+    ``nn.MaxPool2d(3, 2, ceil_mode=...)``.
+    """
+    for w, f, s, p, ceil in _conv_pool_cases():
+        ok, got = call_answer(side_fn, w, f, s, p, ceil)
+        if not ok:
+            return report(False, got)
+        value = _whole(got)
+        if value is None:
+            return report(False, f"return a whole number (an int), not {got!r}")
+        expected = _conv_pool_reference(w, f, s, p, ceil)
+        if value == expected:
+            continue
+        where = f"W={w}, F={f}, S={s}, P={p}, ceil_mode={ceil}"
+        conv = conv_output_size(w, f, stride=s, padding=p)
+        if value == conv:
+            hint = "that is the convolution's output only: the 3×3/2 max-pool comes after it"
+        elif value == pool_output_size(conv, 2, 2, ceil_mode=ceil):
+            hint = "AlexNet's pools overlap: 3×3 windows at stride 2, not 2×2"
+        elif value == _conv_pool_reference(w, f, s, p, not ceil):
+            hint = (
+                "ceil_mode=True rounds the pool's (W − 3)/2 up (the last window may hang over "
+                "the edge), ceil_mode=False rounds it down"
+            )
+        elif value == pool_output_size(
+            conv_output_size(w, f, stride=s, padding=0), 3, 2, ceil_mode=ceil
+        ):
+            hint = "the padding is missing: the convolution sees W + 2P pixels"
+        else:
+            hint = "conv: (W + 2P − F)//S + 1, then pool: (W' − 3)/2 + 1, rounded as ceil_mode says"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(
+        True, f"right for all {len(_conv_pool_cases())} layers, AlexNet's and ZFNet's included"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: parameters of the dense head
+
+
+def _dense_head(channels: int, side: int, hidden: Sequence[int], num_classes: int) -> nn.Module:
+    layers: list[nn.Module] = [nn.Flatten()]
+    fan_in = channels * side * side
+    for width in hidden:
+        layers += [nn.Linear(fan_in, width), nn.ReLU()]
+        fan_in = width
+    layers.append(nn.Linear(fan_in, num_classes))
+    return nn.Sequential(*layers)
+
+
+def _dense_head_params(channels: int, side: int, hidden: Sequence[int], num_classes: int) -> int:
+    with torch.device("meta"):
+        head = _dense_head(channels, side, hidden, num_classes)
+    return sum(p.numel() for p in head.parameters())
+
+
+def _weights_only(channels: int, side: int, hidden: Sequence[int], num_classes: int) -> int:
+    widths = [channels * side * side, *hidden, num_classes]
+    return sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+
+
+def check_dense_head_params(
+    params_fn: Callable[[int, int, Sequence[int], int], int],
+) -> Verdict:
+    """Exercise 3: ``params_fn(channels, side, hidden, num_classes)`` counts a dense head's parameters.
+
+    The head flattens a ``channels × side × side`` feature map, then has one ``nn.Linear`` (with
+    bias) per width in ``hidden`` and a last ``nn.Linear`` to ``num_classes``: AlexNet's head is
+    ``(256, 6, (4096, 4096), 1000)``.
+    """
+    cases = [
+        (256, 6, (4096, 4096), 1000),  # AlexNet
+        (32, 3, (256, 256), 6),  # mini AlexNet
+        (512, 6, (4096, 4096), 1000),  # ZFNet with 512-1024-512 maps
+        (512, 7, (4096, 4096), 1000),  # VGG
+        (64, 1, (), 10),  # global pooling and one layer
+        (16, 4, (100,), 3),
+    ]
+    for channels, side, hidden, classes in cases:
+        ok, got = call_answer(params_fn, channels, side, tuple(hidden), classes)
+        if not ok:
+            return report(False, got)
+        value = _whole(got)
+        if value is None:
+            return report(False, f"return a whole number (an int), not {got!r}")
+        expected = _dense_head_params(channels, side, hidden, classes)
+        if value == expected:
+            continue
+        where = f"channels={channels}, side={side}, hidden={tuple(hidden)}, num_classes={classes}"
+        if value == _weights_only(channels, side, hidden, classes):
+            hint = "the biases are missing: each output unit of a Linear layer has one"
+        elif value == _dense_head_params(channels, 1, hidden, classes):
+            hint = "the first layer sees every position: channels × side × side inputs"
+        elif (
+            value
+            == _dense_head_params(channels, side, hidden, classes)
+            - ((hidden[-1] if hidden else channels * side * side) + 1) * classes
+        ):
+            hint = "the last layer (to num_classes) is missing"
+        else:
+            hint = "per Linear layer: (inputs + 1) × outputs"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(True, "right for AlexNet's, ZFNet's, VGG's and three more heads")
