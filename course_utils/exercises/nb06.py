@@ -1,0 +1,204 @@
+"""Checkers for notebook 06 (GoogLeNet: Inception modules, 1×1 reductions, auxiliary heads).
+
+Each checker runs the learner's answer on several configurations and compares it with the
+course's own models (``course_utils.models.Inception``, ``googlenet_loss``) or with
+``course_utils.summary.layer_table``; when the answer is off it names the usual mistake it
+looks like, never the expected value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_inception_params", "check_reduced_conv_macs", "check_auxiliary_loss"]
+
+# (in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)
+_INCEPTION_CASES = (
+    (192, 64, 96, 128, 16, 32, 32),  # inception (3a)
+    (832, 384, 192, 384, 48, 128, 128),  # inception (5b)
+    (10, 3, 4, 5, 2, 7, 6),  # small and irregular: no two widths alike
+)
+
+
+def _as_int(value: object) -> int | None:
+    """An int answer (a float that is a whole number or a one-element tensor is fine)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
+def _inception_variants(c, c1, r3, c3, r5, c5, pp) -> dict[str, int]:
+    """Parameter counts of the right answer and of the usual wrong ones."""
+
+    def conv(cin, cout, k, bias=True):
+        return (k * k * cin + int(bias)) * cout
+
+    right = conv(c, c1, 1) + conv(c, r3, 1) + conv(r3, c3, 3) + conv(c, r5, 1)
+    right += conv(r5, c5, 5) + conv(c, pp, 1)
+    return {
+        "right": right,
+        "no bias": right - (c1 + r3 + c3 + r5 + c5 + pp),
+        "no reduce": right - conv(c, r3, 1) - conv(c, r5, 1),
+        "k×k on input": right - conv(r3, c3, 3) - conv(r5, c5, 5) + conv(c, c3, 3) + conv(c, c5, 5),
+        "no pool proj": right - conv(c, pp, 1),
+        "3×3 branch 3": right - conv(r5, c5, 5) + conv(r5, c5, 3),
+    }
+
+
+_INCEPTION_HINTS = {
+    "no bias": "the biases are missing: each of the six convolutions has one bias per filter",
+    "no reduce": "the two 1×1 reduce convolutions (ch3x3red, ch5x5red) have weights too",
+    "k×k on input": (
+        "the 3×3 and 5×5 filters see the *reduced* channels (ch3x3red, ch5x5red), "
+        "not all in_channels: that is the point of the 1×1 reduction"
+    ),
+    "no pool proj": "the max-pool has no weights, but the 1×1 projection after it (pool_proj) does",
+    "3×3 branch 3": "the third branch uses the paper's 5×5 filters here, not 3×3 (torchvision's)",
+}
+
+
+def check_inception_params(params_fn: Callable[..., int]) -> Verdict:
+    """Exercise 1: ``params_fn(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)``.
+
+    The number of parameters of ``course_utils.models.Inception`` with those widths: no batch
+    norm, every convolution with a bias, 5×5 filters in the third branch (the paper's module).
+    """
+    from course_utils.models import Inception, count_parameters
+
+    for case in _INCEPTION_CASES:
+        expected = count_parameters(Inception(*case))
+        variants = _inception_variants(*case)
+        assert variants["right"] == expected  # the hint table agrees with the model
+        ok, got = call_answer(params_fn, *case)
+        if not ok:
+            return report(False, got)
+        where = f"Inception{case}"
+        value = _as_int(got)
+        if value is None:
+            return report(False, f"return an int, not {type(got).__name__} (for {where})")
+        if value == expected:
+            continue
+        for name, hint in _INCEPTION_HINTS.items():
+            if value == variants[name]:
+                return report(False, f"wrong for {where}: {hint}")
+        return report(
+            False,
+            f"wrong for {where}: add (F·F·C_in + 1)·K over the six convolutions, branch by branch",
+        )
+    return report(True, "matches the parameter count of Inception(...) on three modules")
+
+
+def _reduced_stack(in_channels: int, reduce: int, out_channels: int, kernel: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, reduce, 1),
+        nn.ReLU(),
+        nn.Conv2d(reduce, out_channels, kernel, padding=kernel // 2),
+    )
+
+
+def check_reduced_conv_macs(macs_fn: Callable[[int, int, int, int, int], int]) -> Verdict:
+    """Exercise 2: ``macs_fn(in_channels, reduce, out_channels, kernel, size)``.
+
+    Multiply-accumulates per image of a 1×1 convolution (``in_channels → reduce``) followed
+    by a ``kernel × kernel`` convolution with "same" padding (``reduce → out_channels``), on a
+    ``size × size`` map. The reference is ``course_utils.summary.layer_table``.
+    """
+    from course_utils.summary import layer_table
+
+    cases = ((192, 16, 32, 5, 28), (192, 96, 128, 3, 28), (480, 48, 96, 5, 14), (7, 3, 5, 3, 9))
+    for c, r, k_out, kernel, size in cases:
+        expected = layer_table(_reduced_stack(c, r, k_out, kernel), (c, size, size)).total_macs
+        ok, got = call_answer(macs_fn, c, r, k_out, kernel, size)
+        if not ok:
+            return report(False, got)
+        where = f"in_channels={c}, reduce={r}, out_channels={k_out}, kernel={kernel}, size={size}"
+        value = _as_int(got)
+        if value is None:
+            return report(False, f"return an int, not {type(got).__name__} ({where})")
+        if value == expected:
+            continue
+        area = size * size
+        one_by_one, kxk = area * c * r, area * r * k_out * kernel * kernel
+        if value == 2 * expected:
+            hint = "that is FLOPs: one MAC is one multiply *and* its add, count it once"
+        elif value == kxk:
+            hint = "the 1×1 reduce convolution costs MACs too: add them"
+        elif value == one_by_one + area * c * k_out * kernel * kernel:
+            hint = "the k×k filters read the reduce layer's channels, not in_channels"
+        elif value == one_by_one + area * r * k_out * kernel:
+            hint = "a k×k filter has k·k weights per input channel: square the kernel"
+        elif value == size * (c * r + r * k_out * kernel * kernel):
+            hint = "an output map has size × size positions: square the size"
+        else:
+            hint = "per convolution: out_channels × H_out × W_out × F × F × in_channels"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(True, "matches layer_table on four reduce → k×k pairs")
+
+
+def check_auxiliary_loss(loss_fn: Callable[..., torch.Tensor]) -> Verdict:
+    """Exercise 3: ``loss_fn(outputs, target, aux_weight=0.3)``, GoogLeNet's training loss.
+
+    ``outputs`` is a ``GoogLeNetOutputs(logits, aux1, aux2)`` in training mode (an auxiliary
+    head may be ``None``) or a plain logits tensor (evaluation mode). The loss is the main
+    cross-entropy plus ``aux_weight`` times each auxiliary head's cross-entropy; the
+    reference is ``course_utils.models.googlenet_loss``.
+    """
+    from course_utils.models import GoogLeNetOutputs, googlenet_loss
+
+    g = torch.Generator().manual_seed(6)
+
+    def logits(n=8, k=5):
+        return torch.randn(n, k, generator=g) * 2
+
+    target = torch.randint(0, 5, (8,), generator=g)
+    main, a1, a2 = logits(), logits(), logits()
+    cases = (
+        ("training-mode outputs", GoogLeNetOutputs(main, a1, a2), {}),
+        (
+            "training-mode outputs with aux_weight=0.5",
+            GoogLeNetOutputs(main, a1, a2),
+            {"aux_weight": 0.5},
+        ),
+        ("outputs whose aux2 is None", GoogLeNetOutputs(main, a1, None), {}),
+        ("a plain logits tensor (evaluation mode)", main, {}),
+    )
+    ce = [F.cross_entropy(t, target).item() for t in (main, a1, a2)]
+    for where, outputs, kwargs in cases:
+        expected = googlenet_loss(outputs, target, **kwargs)
+        ok, got = call_answer(loss_fn, outputs, target, **kwargs)
+        if not ok:
+            return report(False, f"{got} (for {where})")
+        if isinstance(got, float):
+            got = torch.tensor(got)
+        if not isinstance(got, torch.Tensor) or got.numel() != 1:
+            return report(False, f"return the loss as a one-number tensor (for {where})")
+        value = float(got)
+        if abs(value - float(expected)) < 1e-5:
+            continue
+        w = kwargs.get("aux_weight", 0.3)
+        if isinstance(outputs, torch.Tensor):
+            hint = "a plain tensor means evaluation mode: return its cross-entropy alone"
+        elif abs(value - ce[0]) < 1e-5:
+            hint = "the auxiliary heads' losses are missing"
+        elif w != 0.3 and abs(value - (ce[0] + 0.3 * (ce[1] + ce[2]))) < 1e-5:
+            hint = "use the aux_weight argument, not a fixed 0.3"
+        elif outputs.aux2 is not None and abs(value - sum(ce)) < 1e-5:
+            hint = "the auxiliary losses are added without their weight"
+        elif outputs.aux2 is not None and abs(value - sum(ce) / 3) < 1e-5:
+            hint = "that is the mean of the three losses: weight only the auxiliary ones"
+        elif outputs.aux2 is not None and abs(value - (w * ce[0] + ce[1] + ce[2])) < 1e-5:
+            hint = "the weight belongs on the auxiliary losses, not on the main one"
+        else:
+            hint = "main cross-entropy + aux_weight × (each auxiliary cross-entropy)"
+        return report(False, f"wrong for {where}: {hint}")
+    return report(True, "equals googlenet_loss with and without auxiliary heads")
