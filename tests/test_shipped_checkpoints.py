@@ -7,9 +7,11 @@ import pytest
 from course_utils.checkpoints import checkpoint_dir, load_curves, load_trained, read_manifest
 from course_utils.tooling.checkpoints import (
     CURVES_JOBS,
+    DETECTION_JOBS,
     JOBS,
     SHAPES_SPLIT,
     CurvesJob,
+    detection_test_set,
     run_curves_job,
     shapes_data,
 )
@@ -20,7 +22,8 @@ MAX_TOTAL_BYTES = 25 * 2**20
 
 
 def test_manifest_lists_every_job_and_every_file():
-    assert set(MANIFEST) == set(JOBS), "run `make checkpoints` to bring checkpoints/ up to date"
+    expected = set(JOBS) | set(DETECTION_JOBS)
+    assert set(MANIFEST) == expected, "run `make checkpoints` to bring checkpoints/ up to date"
     files = {p.name for p in checkpoint_dir().glob("*.pt")}
     assert files == {entry["file"] for entry in MANIFEST.values()}, "a .pt file without entry"
 
@@ -35,7 +38,7 @@ def test_loader():
     return shapes_data(batch_size=500)[2]
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST), ids=str)
+@pytest.mark.parametrize("name", sorted(set(MANIFEST) & set(JOBS)), ids=str)
 def test_checkpoint_reproduces_its_accuracy(name, test_loader):
     entry = MANIFEST[name]
     job = JOBS[name]
@@ -47,6 +50,26 @@ def test_checkpoint_reproduces_its_accuracy(name, test_loader):
     assert abs(accuracy - entry["value"]) <= 0.005, (
         f"{name}: measured {accuracy:.2%}, recorded {entry['value']:.2%}"
     )
+
+
+@pytest.mark.parametrize("name", sorted(set(MANIFEST) & set(DETECTION_JOBS)), ids=str)
+def test_detector_reproduces_its_test_map(name):
+    from course_utils.detection.engine import evaluate_detector, needs_proposals
+
+    entry, job = MANIFEST[name], DETECTION_JOBS[name]
+    assert entry["model"].endswith(job.model) and entry["epochs"] == job.epochs
+    assert entry["metric"] == "test_map50"
+    model = job.build()
+    load_trained(name, model)  # SHA-256 verified, weights_only=True
+    images, targets, proposals = detection_test_set(with_proposals=needs_proposals(model))
+    measured = evaluate_detector(model, images, targets, proposals)["map"]
+    assert abs(measured - entry["value"]) <= 0.02, (
+        f"{name}: measured mAP@0.5 {measured:.3f}, recorded {entry['value']:.3f}"
+    )
+
+
+def test_kit_faster_rcnn_reaches_the_target_map():
+    assert MANIFEST["faster_rcnn_shapes"]["value"] >= 0.85, "retrain: the target is mAP@0.5 ≥ 0.85"
 
 
 @pytest.mark.parametrize("name", sorted(CURVES_JOBS), ids=str)
