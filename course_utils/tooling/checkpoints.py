@@ -151,7 +151,28 @@ class CurvesJob:
 
 
 def _curves_jobs() -> dict[str, CurvesJob]:
-    jobs: list[CurvesJob] = []
+    jobs: list[CurvesJob] = [
+        # notebook 07: plain vs residual nets of growing depth, training loss (He et al., 2016);
+        # lr = the paper's 0.1 at batch 128, scaled to batch 32; ~5 min on one CPU thread
+        CurvesJob(
+            "resnet_degradation_shapes",
+            func="course_utils.degradation:degradation_curves",
+            kwargs={
+                "depths": [8, 20, 56],
+                "skips": [False, True],
+                "width": 4,
+                "n_train": 1024,
+                "epochs": 7,
+                "batch_size": 32,
+                "lr": 0.025,
+                "momentum": 0.9,
+                "weight_decay": 1e-4,
+                "warmup_steps": 0,
+                "seeds": [0, 1],
+                "log_every": 4,
+            },
+        ),
+    ]
     return {job.name: job for job in jobs}
 
 

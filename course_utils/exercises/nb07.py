@@ -1,0 +1,190 @@
+"""Checkers for notebook 07 (ResNet: residual learning).
+
+Each checker runs the learner's function on fresh inputs, compares it with the kit's
+``course_utils.models`` blocks (themselves checked against torchvision's parameter counts)
+and names the usual mistake, never the expected value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_residual_forward", "check_zero_pad_shortcut", "check_bottleneck_params"]
+
+
+def _random_block(in_channels: int, planes: int, seed: int):
+    """A BasicBlock (identity shortcut) with non-trivial BN statistics, in eval mode."""
+    from course_utils.models import BasicBlock
+
+    torch.manual_seed(seed)
+    block = BasicBlock(in_channels, planes)
+    g = torch.Generator().manual_seed(seed)
+    for bn in (block.bn1, block.bn2):
+        bn.weight.data = torch.rand(planes, generator=g) + 0.5
+        bn.bias.data = torch.randn(planes, generator=g) * 0.3
+        bn.running_mean = torch.randn(planes, generator=g) * 0.2
+        bn.running_var = torch.rand(planes, generator=g) + 0.5
+    return block.eval()
+
+
+def check_residual_forward(forward_fn: Callable) -> Verdict:
+    """Exercise 1: ``forward_fn(block, x)`` computes a basic residual block by hand.
+
+    ``block`` has ``conv1, bn1, conv2, bn2`` (and ``relu``); the answer must equal
+    ``ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + x)``, i.e. ``block(x)`` of
+    ``course_utils.models.BasicBlock`` with an identity shortcut.
+    """
+    g = torch.Generator().manual_seed(7)
+    for seed, (n, c, size) in enumerate(((2, 4, 6), (1, 8, 5), (3, 2, 4))):
+        block = _random_block(c, c, seed)
+        x = torch.randn(n, c, size, size, generator=g)
+        with torch.no_grad():
+            expected = block(x.clone())
+            ok, got = call_answer(forward_fn, block, x.clone())
+            if not ok:
+                return report(False, got)
+            where = f"a {n}×{c}×{size}×{size} input"
+            if not isinstance(got, torch.Tensor):
+                return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            if got.shape != expected.shape:
+                return report(
+                    False,
+                    f"output shape {tuple(got.shape)} for {where}: a residual block keeps the "
+                    "shape, so F(x) and x can be added",
+                )
+            got = got.detach().float()
+            if torch.allclose(got, expected, atol=1e-5):
+                continue
+            residual = block.bn2(block.conv2(F.relu(block.bn1(block.conv1(x)))))
+            hints = (
+                (F.relu(residual), "the shortcut is missing: add x to F(x) before the last ReLU"),
+                (residual + x, "the last ReLU is missing: the block outputs ReLU(F(x) + x)"),
+                (
+                    F.relu(residual) + x,
+                    "the ReLU comes before the addition here: add x first, then apply the ReLU",
+                ),
+                (
+                    F.relu(block.bn2(block.conv2(block.bn1(block.conv1(x)))) + x),
+                    "the ReLU between the two convolutions is missing",
+                ),
+                (
+                    F.relu(block.conv2(F.relu(block.conv1(x))) + x),
+                    "the batch norms are missing: each convolution is followed by its BN",
+                ),
+            )
+            for wrong, hint in hints:
+                if torch.allclose(got, wrong, atol=1e-5):
+                    return report(False, hint)
+            return report(False, f"the values differ from the block's output for {where}")
+    return report(True, "equals BasicBlock(x) on three inputs")
+
+
+def check_zero_pad_shortcut(shortcut_fn: Callable) -> Verdict:
+    """Exercise 2: ``shortcut_fn(x, out_channels, stride)`` is the paper's option A shortcut.
+
+    Keep every ``stride``-th pixel along height and width (starting at the first), and append
+    ``out_channels − C`` channels of zeros after the C input channels: no parameters.
+    """
+    from course_utils.models import ZeroPadShortcut
+
+    g = torch.Generator().manual_seed(11)
+    for n, c, size, out, stride in ((2, 4, 8, 8, 2), (1, 3, 7, 6, 2), (1, 2, 6, 2, 1)):
+        x = torch.randn(n, c, size, size, generator=g)
+        expected = ZeroPadShortcut(stride, out - c)(x)
+        ok, got = call_answer(shortcut_fn, x.clone(), out, stride)
+        if not ok:
+            return report(False, got)
+        where = f"a {n}×{c}×{size}×{size} input, {out} output channels, stride {stride}"
+        if not isinstance(got, torch.Tensor):
+            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+        if got.shape != expected.shape:
+            if got.dim() == 4 and got.shape[1] != out:
+                hint = f"it must have {out} channels: the input's {c}, then zeros"
+            elif got.dim() == 4 and got.shape[-1] == size:
+                hint = (
+                    "the map must shrink with the stride, as the block's strided convolution does"
+                )
+            else:
+                hint = f"expected N×{out}×⌈H/stride⌉×⌈W/stride⌉"
+            return report(False, f"output shape {tuple(got.shape)} is wrong for {where}: {hint}")
+        got = got.detach().float()
+        if torch.allclose(got, expected):
+            continue
+        if out > c and torch.allclose(got[:, out - c :], expected[:, :c]):
+            return report(False, "put the input channels first and the zero channels after them")
+        if stride > 1 and torch.allclose(got[:, :c], F.avg_pool2d(x, stride, ceil_mode=True)):
+            return report(
+                False, "that averages each window: option A just keeps every stride-th pixel"
+            )
+        if out > c and not torch.allclose(got[:, c:], torch.zeros_like(got[:, c:])):
+            return report(False, "the extra channels must be zeros (option A has no parameters)")
+        if stride > 1 and torch.allclose(got[:, :c], x[:, :, 1::stride, 1::stride]):
+            return report(False, "start at the first pixel (index 0), as a stride-2 conv does")
+        return report(False, f"the values differ from the option A shortcut for {where}")
+    return report(True, "equals the option A (zero-padding) shortcut on three inputs")
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def check_bottleneck_params(params_fn: Callable) -> Verdict:
+    """Exercise 3: ``params_fn(in_channels, planes)`` = parameters of a bottleneck block.
+
+    1×1 conv ``in_channels → planes``, 3×3 conv ``planes → planes``, 1×1 conv ``planes → 4·planes``,
+    each bias-free and followed by a batch norm (2 parameters per channel: γ and β); a 1×1
+    projection conv + BN on the shortcut only when ``in_channels ≠ 4·planes``.
+    The reference is ``count_parameters(Bottleneck(...))`` of ``course_utils.models``.
+    """
+    from torch import nn
+
+    from course_utils.models import Bottleneck, count_parameters
+
+    def reference(c_in: int, planes: int) -> int:
+        out = 4 * planes
+        proj = None
+        if c_in != out:
+            proj = nn.Sequential(nn.Conv2d(c_in, out, 1, bias=False), nn.BatchNorm2d(out))
+        return count_parameters(Bottleneck(c_in, planes, shortcut=proj))
+
+    for c_in, planes in ((256, 64), (64, 64), (512, 128), (1024, 256), (12, 5)):
+        expected = reference(c_in, planes)
+        ok, got = call_answer(params_fn, c_in, planes)
+        if not ok:
+            return report(False, got)
+        where = f"in_channels={c_in}, planes={planes}"
+        value = _whole(got)
+        if value is None:
+            return report(False, f"return an int, not {type(got).__name__} ({where})")
+        if value == expected:
+            continue
+        out = 4 * planes
+        convs = c_in * planes + 9 * planes * planes + planes * out
+        bn = 2 * (planes + planes + out)
+        proj = (c_in * out + 2 * out) if c_in != out else 0
+        if value == convs + proj:
+            hint = "the batch norms have parameters too: γ and β, one each per channel"
+        elif value == convs + bn + proj + planes + planes + out + (out if proj else 0):
+            hint = "the convolutions have no bias (the BN after each one has its own β)"
+        elif value == convs + bn and proj:
+            hint = "the shape changes here, so the shortcut needs its 1×1 projection (+ BN)"
+        elif value == convs + bn + c_in * out + 2 * out and not proj:
+            hint = "in_channels = 4·planes here: the shortcut is the identity, no parameters"
+        elif value == c_in * planes + 9 * planes * planes + planes * planes + 6 * planes + proj:
+            hint = "the last 1×1 convolution expands to 4·planes channels"
+        else:
+            hint = "count each conv as (F·F·C_in)·C_out, plus 2 per channel for each BN"
+        return report(False, f"wrong for {where} ({hint})")
+    return report(True, "matches count_parameters(Bottleneck(...)) on five blocks")
