@@ -1,0 +1,290 @@
+"""Checkers for notebook 11 (Faster R-CNN: anchors, anchor labels, proposal recall).
+
+Each checker runs the learner's function on fresh inputs, compares it with
+``course_utils.detection`` (itself checked against torchvision) and, when the answer is
+off, names the usual mistake it looks like, never the expected value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from course_utils.detection import (
+    anchor_labels,
+    base_anchors,
+    box_iou,
+    match_anchors,
+    proposal_recall,
+)
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = ["check_cell_anchors", "check_label_anchors", "check_recall_at_k"]
+
+
+def _as_boxes(value: object, what: str) -> tuple[torch.Tensor | None, str]:
+    if not isinstance(value, torch.Tensor):
+        return None, f"return a tensor, not {type(value).__name__} ({what})"
+    return value, ""
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: the anchors of one cell
+
+_CELL_CASES: list[tuple[tuple[float, ...], tuple[float, ...]]] = [
+    ((16.0, 32.0, 64.0), (0.5, 1.0, 2.0)),  # the kit's RPN
+    ((128.0, 256.0, 512.0), (0.5, 1.0, 2.0)),  # the paper's
+    ((32.0,), (1.0,)),
+    ((20.0, 40.0), (0.25, 1.0, 4.0)),
+    ((50.0,), (0.5, 2.0)),
+]
+
+
+def _unrounded(sizes: Sequence[float], ratios: Sequence[float], **kw: bool) -> torch.Tensor:
+    """Variants of the anchor formula, for the hints (``kw`` switches on one mistake)."""
+    s = torch.tensor(sizes, dtype=torch.float64)
+    r = torch.tensor(ratios, dtype=torch.float64)
+    if kw.get("inverted"):
+        r = 1 / r
+    if kw.get("no_sqrt"):
+        h, w = r[:, None] * s[None, :], s[None, :].expand(len(r), -1)
+    else:
+        h, w = torch.sqrt(r)[:, None] * s[None, :], s[None, :] / torch.sqrt(r)[:, None]
+    if kw.get("size_major"):
+        h, w = h.T, w.T
+    h, w = h.reshape(-1), w.reshape(-1)
+    half = 1.0 if kw.get("full") else 0.5
+    out = torch.stack((-w * half, -h * half, w * half, h * half), dim=1)
+    if kw.get("corner"):
+        out = torch.stack((torch.zeros_like(w), torch.zeros_like(h), w, h), dim=1)
+    return out
+
+
+def check_cell_anchors(
+    anchors_fn: Callable[[Sequence[float], Sequence[float]], torch.Tensor],
+) -> Verdict:
+    """Exercise 1: ``anchors_fn(sizes, aspect_ratios)`` returns the ``(A, 4)`` anchors of one cell.
+
+    Centred on (0, 0), xyxy, ratio-major (all sizes of the first ratio, then the next),
+    ``aspect_ratio = height / width``, area ``size²``, corners rounded to whole pixels:
+    :func:`course_utils.detection.base_anchors` (and torchvision's ``AnchorGenerator``).
+    """
+    for sizes, ratios in _CELL_CASES:
+        ok, got = call_answer(anchors_fn, list(sizes), list(ratios))
+        if not ok:
+            return report(False, got)
+        where = f"sizes {list(sizes)}, ratios {list(ratios)}"
+        got, problem = _as_boxes(got, where)
+        if got is None:
+            return report(False, problem)
+        expected = base_anchors(sizes, ratios, dtype=torch.float64)
+        if got.shape != expected.shape:
+            shape = "×".join(str(s) for s in got.shape) or "a scalar"
+            return report(
+                False,
+                f"for {where} you returned {shape}; one row (x1, y1, x2, y2) per anchor: "
+                "len(sizes) · len(ratios) rows",
+            )
+        got = got.detach().to(torch.float64)
+        if torch.allclose(got, expected, atol=1e-6):
+            continue
+        if torch.allclose(got, _unrounded(sizes, ratios), atol=1e-4):
+            hint = "round the corners to whole pixels (torch.round), as torchvision does"
+            return report(False, f"almost, for {where}: {hint}")
+        variants = {
+            "inverted": "height and width are swapped: aspect ratio means height / width",
+            "size_major": "right anchors, wrong order: ratio-major (all sizes of the first "
+            "ratio, then the next ratio)",
+            "no_sqrt": "the area must stay size² for every ratio: scale the height by √ratio "
+            "and divide the width by √ratio",
+            "full": "the box reaches half a width to each side of the centre, not a whole one",
+            "corner": "the anchors are centred on (0, 0): x1 = −w/2, x2 = +w/2",
+        }
+        for mistake, hint in variants.items():
+            wrong = _unrounded(sizes, ratios, **{mistake: True})
+            if float((got - wrong).abs().max()) <= 1.0:  # up to rounding
+                return report(False, f"for {where}: {hint}")
+        return report(
+            False,
+            f"wrong for {where}: for each ratio r and size s, h = s·√r, w = s/√r, box "
+            "(−w/2, −h/2, w/2, h/2)",
+        )
+    return report(True, f"equals base_anchors for {len(_CELL_CASES)} settings, the paper's too")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: label the anchors for the RPN loss
+
+
+def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    from course_utils.detection import generate_anchors
+
+    g = torch.Generator().manual_seed(11)
+    anchors = generate_anchors((8, 8), 8, (12.0, 24.0), (0.5, 1.0, 2.0))  # a 64×64 image
+    cases = [
+        # the docstring example: best IoUs 0.9, 0.67, 0 → positive, ignored, negative
+        (
+            torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 6.0], [50.0, 50.0, 60.0, 60.0]]),
+            torch.tensor([[0.0, 0.0, 10.0, 9.0]]),
+        ),
+        # a small object that no anchor covers with IoU ≥ 0.3: only the low-quality rule saves it
+        (anchors, torch.tensor([[30.0, 30.0, 34.0, 36.0]])),
+        # exactly on the thresholds: IoU 0.7 is positive, IoU 0.3 is ignored (not background)
+        (
+            torch.tensor(
+                [
+                    [0.0, 0.0, 10.0, 10.0],
+                    [0.0, 0.0, 10.0, 7.0],
+                    [0.0, 0.0, 10.0, 3.0],
+                    [60.0, 60.0, 70.0, 70.0],
+                ]
+            ),
+            torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
+        ),
+        (anchors, torch.zeros((0, 4))),  # no object: all background
+    ]
+    for n in (1, 3, 5):
+        xy = torch.rand(n, 2, generator=g) * 44
+        wh = torch.rand(n, 2, generator=g) * 16 + 6
+        cases.append((anchors, torch.cat((xy, xy + wh), dim=1).round()))
+    return cases
+
+
+def check_label_anchors(label_fn: Callable[..., torch.Tensor]) -> Verdict:
+    """Exercise 2: ``label_fn(anchors, gt_boxes)`` gives each anchor 1 (object), 0 (background) or −1.
+
+    The Faster R-CNN rule with ``pos_iou = 0.7`` and ``neg_iou = 0.3``: best IoU ≥ 0.7 → 1,
+    < 0.3 → 0, in between → −1 (ignored); and every object's best anchor(s) (ties
+    included) → 1 whatever their IoU. As ``anchor_labels(match_anchors(anchors, gt))``.
+    """
+    for anchors, gt in _label_cases():
+        ok, got = call_answer(label_fn, anchors.clone(), gt.clone())
+        if not ok:
+            return report(False, got)
+        where = f"{len(anchors)} anchors, {len(gt)} object{'s' if len(gt) != 1 else ''}"
+        got, problem = _as_boxes(got, where)
+        if got is None:
+            return report(False, problem)
+        expected = anchor_labels(match_anchors(anchors, gt))
+        if got.shape != expected.shape:
+            return report(
+                False, f"for {where} return one label per anchor, shape ({len(anchors)},)"
+            )
+        got = got.detach().to(torch.float32)
+        if torch.equal(got, expected):
+            continue
+        if not len(gt):
+            return report(False, "an image without objects: every anchor is background (0)")
+        values = set(got.unique().tolist())
+        if not values <= {-1.0, 0.0, 1.0}:
+            return report(False, f"labels are 1, 0 or −1; you returned {sorted(values)[:5]}")
+        strict = anchor_labels(match_anchors(anchors, gt, allow_low_quality=False))
+        if torch.equal(got, strict):
+            return report(
+                False,
+                f"for {where}: an object whose best anchor has IoU below 0.7 gets no positive "
+                "anchor; also make each object's best anchor(s) positive",
+            )
+        best = box_iou(gt, anchors).max(dim=0).values
+        if torch.equal(got == 1, expected == 1):
+            mid = (best >= 0.3) & (best < 0.7) & (expected != 1)
+            if bool((got[mid] == 0).any()):
+                return report(
+                    False,
+                    f"for {where}: anchors with best IoU from 0.3 up to 0.7 are ignored (−1), "
+                    "not background (IoU exactly 0.3 is ignored too)",
+                )
+            return report(False, f"for {where}: background is best IoU below 0.3 (label 0)")
+        if bool(((got == 1) & (expected != 1)).any()):
+            return report(
+                False,
+                f"for {where}: too many positives; below IoU 0.7 only each object's best "
+                "anchor (and anchors tied with it) is promoted",
+            )
+        missing = (expected == 1) & (got != 1)
+        if bool((best[missing] >= 0.7).any()):
+            return report(
+                False, f"for {where}: best IoU ≥ 0.7 (0.7 included) makes an anchor positive"
+            )
+        if bool(missing.any()):
+            return report(
+                False,
+                f"for {where}: an object's best IoU can be shared by several anchors (ties); "
+                "all of them become positive",
+            )
+        return report(False, f"wrong for {where}: compare IoUs per anchor with both thresholds")
+    return report(True, "equals anchor_labels(match_anchors(...)) on 8 cases, edge cases included")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: proposal recall of the top k
+
+
+def _recall_cases() -> list[tuple[list[torch.Tensor], list[torch.Tensor], int, float]]:
+    g = torch.Generator().manual_seed(111)
+
+    def boxes(n: int, size: float) -> torch.Tensor:
+        xy = torch.rand(n, 2, generator=g) * 90
+        wh = torch.rand(n, 2, generator=g) * size + 8
+        return torch.cat((xy, xy + wh), dim=1)
+
+    gts = [boxes(n, 30) for n in (3, 1, 4, 2, 0)]
+    props = []
+    for gt in gts:  # jittered copies of the objects, late in the ranking, after random boxes
+        jitter = gt + torch.randn(gt.shape, generator=g) * 3
+        props.append(torch.cat((boxes(6, 50), jitter, boxes(4, 50))))
+    cases = [
+        ([p.clone() for p in props], [t.clone() for t in gts], k, iou)
+        for k, iou in ((1, 0.5), (8, 0.5), (10, 0.7), (100, 0.5))
+    ]
+    # one image with fewer proposals than k, one image with none
+    cases.append(([props[0][:3], torch.zeros((0, 4))], [gts[0], gts[1]], 5, 0.5))
+    return cases
+
+
+def check_recall_at_k(recall_fn: Callable[..., float]) -> Verdict:
+    """Exercise 3: ``recall_fn(proposals, gt_boxes, k, iou)`` is the recall of each image's top k.
+
+    ``proposals`` and ``gt_boxes`` are lists (one tensor per image), proposals best first.
+    The answer: the fraction of *all* objects, over all images, that one of its image's
+    first ``k`` proposals covers with IoU ≥ ``iou`` (as ``proposal_recall`` on the top k).
+    """
+    for props, gts, k, iou in _recall_cases():
+        ok, got = call_answer(
+            recall_fn, [p.clone() for p in props], [t.clone() for t in gts], k, iou
+        )
+        if not ok:
+            return report(False, got)
+        where = f"k = {k}, IoU {iou}, {len(props)} images"
+        if isinstance(got, torch.Tensor) and got.numel() == 1:
+            got = float(got)
+        if isinstance(got, bool) or not isinstance(got, int | float):
+            return report(False, f"return one number (a float), not {type(got).__name__}")
+        expected = proposal_recall([p[:k] for p in props], gts, iou)
+        if abs(got - expected) <= 1e-6:
+            continue
+        if not 0 <= got <= 1:
+            return report(False, f"for {where}: a recall lies between 0 and 1")
+        all_props = proposal_recall(props, gts, iou)
+        with_gt = [(p, t) for p, t in zip(props, gts, strict=True) if len(t)]
+        per_image = [proposal_recall(p[:k], t, iou) for p, t in with_gt]
+        if abs(got - all_props) <= 1e-9 and abs(all_props - expected) > 1e-9:
+            hint = "you used all proposals: keep only each image's first k"
+        elif abs(got - sum(per_image) / len(per_image)) <= 1e-9:
+            hint = "average over objects, not over images: count found objects over all images"
+        elif abs(got - _strict(props, gts, k, iou)) <= 1e-9:
+            hint = "IoU equal to the threshold counts as covered (≥, not >)"
+        else:
+            hint = "for each object take its best IoU with the image's first k proposals"
+        return report(False, f"for {where}: {hint}")
+    return report(True, "equals proposal_recall of the top k on 5 cases, empty images included")
+
+
+def _strict(props: list[torch.Tensor], gts: list[torch.Tensor], k: int, iou: float) -> float:
+    found = total = 0
+    for p, t in zip(props, gts, strict=True):
+        total += len(t)
+        if len(t) and len(p[:k]):
+            found += int((box_iou(t, p[:k]).max(dim=1).values > iou).sum())
+    return found / total if total else float("nan")
