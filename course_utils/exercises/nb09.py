@@ -1,0 +1,293 @@
+"""Checkers for notebook 09 (R-CNN: proposals, warping with context, region labels, box regression).
+
+Each checker runs the learner's function on fresh seeded cases, compares it with the kit's
+``course_utils.detection`` (itself tested against torchvision and the papers' formulas) and,
+when the answer is off, names the usual mistake it looks like, never the expected values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from course_utils.detection import box_iou, cxcywh_to_xyxy, encode_boxes, xyxy_to_cxcywh
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = [
+    "check_regression_targets",
+    "check_context_box",
+    "check_proposal_labels",
+    "context_box_reference",
+]
+
+
+def _random_boxes(k: int, g: torch.Generator, size: float = 128.0) -> torch.Tensor:
+    corner = torch.rand(k, 2, generator=g, dtype=torch.float64) * (size - 40)
+    wh = torch.rand(k, 2, generator=g, dtype=torch.float64) * 36 + 4
+    return torch.cat((corner, corner + wh), dim=1)
+
+
+def _check_tensor_result(got: object, like: torch.Tensor, where: str) -> str | None:
+    """A message when ``got`` is not a tensor shaped like ``like``; None when it is."""
+    if not isinstance(got, torch.Tensor):
+        return f"return a tensor, not {type(got).__name__} (for {where})"
+    if got.shape != like.shape:
+        shape = "×".join(str(s) for s in got.shape) or "a scalar"
+        want = "×".join(str(s) for s in like.shape) or "a scalar"
+        return f"for {where} the result is {shape}; it must be {want}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: the box-regression targets of the R-CNN paper
+
+
+def _target_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(9)
+    cases = [
+        (torch.tensor([[0.0, 0.0, 10.0, 10.0]]), torch.tensor([[1.0, 0.0, 11.0, 20.0]])),
+        (torch.zeros((0, 4)), torch.zeros((0, 4))),
+    ]
+    for k in (3, 25):
+        gt = _random_boxes(k, g).float()
+        c = xyxy_to_cxcywh(gt)  # proposals: shifted and resized versions of the objects
+        shift = (torch.rand(k, 2, generator=g) - 0.5) * 0.6 * c[:, 2:]
+        scale = torch.exp((torch.rand(k, 2, generator=g) - 0.5) * 0.8)
+        cases.append((cxcywh_to_xyxy(torch.cat((c[:, :2] + shift, c[:, 2:] * scale), 1)), gt))
+    p, gt = cases[-1]
+    cases.append((p.double(), gt.double()))
+    return cases
+
+
+def check_regression_targets(
+    targets_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Verdict:
+    """Exercise 1: ``targets_fn(proposals, gt_boxes)`` gives the paper's ``(tx, ty, tw, th)``.
+
+    Both arguments are ``(K, 4)`` xyxy boxes, proposal ``i`` paired with object ``i``; the
+    answer is ``(K, 4)``, unweighted: ``tx = (gx − px)/pw``, ``ty = (gy − py)/ph``,
+    ``tw = log(gw/pw)``, ``th = log(gh/ph)`` with centres and sizes. It must equal
+    ``encode_boxes(proposals, gt_boxes, weights=(1, 1, 1, 1))``.
+    """
+    for proposals, gt in _target_cases():
+        originals = (proposals.clone(), gt.clone())
+        ok, got = call_answer(targets_fn, proposals, gt)
+        if not ok:
+            return report(False, got)
+        where = f"{len(proposals)} proposal{'s' if len(proposals) != 1 else ''} ({proposals.dtype})"
+        problem = _check_tensor_result(got, proposals, where)
+        if problem:
+            return report(False, problem + " (one row tx, ty, tw, th per proposal)")
+        if not (torch.equal(proposals, originals[0]) and torch.equal(gt, originals[1])):
+            return report(False, "your function changed its input in place; build a new tensor")
+        expected = encode_boxes(proposals, gt, weights=(1.0, 1.0, 1.0, 1.0))
+        got = got.to(expected.dtype)
+        if torch.allclose(got, expected, atol=1e-4, rtol=1e-4):
+            continue
+        p, q = xyxy_to_cxcywh(proposals), xyxy_to_cxcywh(gt.to(proposals.dtype))
+        close = lambda a, b: torch.allclose(a, b, atol=1e-4, rtol=1e-4)  # noqa: E731
+        if close(got, encode_boxes(proposals, gt)):
+            hint = (
+                "these are torchvision's weighted targets (×10, ×10, ×5, ×5); the exercise asks "
+                "for the paper's unweighted ones"
+            )
+        elif close(got[:, :2], (q[:, :2] - p[:, :2]) / q[:, 2:]):
+            hint = "the shifts are measured in *proposal* widths and heights, not the object's"
+        elif close(got[:, :2], (gt.to(p.dtype)[:, :2] - proposals[:, :2]) / p[:, 2:]):
+            hint = "tx and ty move the box *centre*, not its top-left corner"
+        elif close(got[:, :2], (q[:, :2] - p[:, :2])):
+            hint = (
+                "divide the centre shift by the proposal's width (and height): targets have no unit"
+            )
+        elif close(got[:, :2], expected[:, :2]) and close(got[:, 2:], q[:, 2:] / p[:, 2:]):
+            hint = "tw and th are *log* size ratios (so that growing and shrinking are symmetric)"
+        elif close(got[:, :2], expected[:, :2]) and close(got[:, 2:], -expected[:, 2:]):
+            hint = "tw and th have the wrong sign: the ratio is object size over proposal size"
+        elif close(got[:, :2], expected[:, :2]):
+            hint = "tx and ty are right; check tw and th"
+        elif close(got[:, 2:], expected[:, 2:]):
+            hint = "tw and th are right; check tx and ty"
+        else:
+            hint = "check each column against the formulas in the exercise"
+        return report(False, f"wrong for {where}: {hint}")
+    return report(True, "equals encode_boxes with unit weights on six sets, the empty one included")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: the region R-CNN cuts out (a proposal plus context)
+
+
+def context_box_reference(boxes: torch.Tensor, warp_size: int, context: int) -> torch.Tensor:
+    """The region cut out for each box so that, warped to ``warp_size``², the box itself fills
+    the central ``(warp_size − 2·context)``² (the box grown about its centre)."""
+    grow = warp_size / (warp_size - 2 * context)
+    c = xyxy_to_cxcywh(boxes)
+    return cxcywh_to_xyxy(torch.cat((c[:, :2], c[:, 2:] * grow), dim=1))
+
+
+def _context_cases() -> list[tuple[torch.Tensor, int, int]]:
+    g = torch.Generator().manual_seed(19)
+    return [
+        (torch.tensor([[20.0, 30.0, 76.0, 44.0]]), 64, 4),
+        (_random_boxes(10, g).float(), 64, 4),
+        (_random_boxes(10, g).float(), 227, 16),  # the paper's setting
+        (_random_boxes(5, g).float(), 32, 0),
+        (torch.zeros((0, 4)), 64, 4),
+    ]
+
+
+def _context_hint(got: torch.Tensor, boxes: torch.Tensor, warp: int, ctx: int) -> str:
+    """The usual mistake a wrong context region looks like."""
+
+    def close(a: torch.Tensor) -> bool:
+        return torch.allclose(got, a, atol=1e-3, rtol=1e-4)
+
+    c = xyxy_to_cxcywh(boxes)
+
+    def grown(factor: float) -> torch.Tensor:
+        return cxcywh_to_xyxy(torch.cat((c[:, :2], c[:, 2:] * factor), 1))
+
+    pad = torch.tensor([-ctx, -ctx, ctx, ctx], dtype=boxes.dtype)
+    if close(boxes + pad):
+        hint = (
+            "the context is measured in *warped* pixels: one warped pixel is box width ÷ "
+            "(warp_size − 2·context) image pixels, so the margin depends on the box size"
+        )
+    elif close(grown((warp + 2 * ctx) / warp)):
+        hint = (
+            "after warping, the box fills warp_size − 2·context pixels, not warp_size: "
+            "grow by warp_size / (warp_size − 2·context)"
+        )
+    elif ctx and close(boxes):
+        hint = "the boxes came back unchanged: add the context"
+    elif close(torch.cat((boxes[:, :2], boxes[:, :2] + c[:, 2:] * warp / (warp - 2 * ctx)), 1)):
+        hint = "grow the box about its centre, not from its top-left corner"
+    else:
+        hint = "the region keeps the box's centre; only its width and height grow"
+    return hint
+
+
+def check_context_box(context_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> Verdict:
+    """Exercise 2: ``context_fn(boxes, warp_size, context)`` is the region R-CNN warps.
+
+    ``boxes`` ``(K, 4)`` xyxy pixels; the answer ``(K, 4)`` must be each box grown about
+    its centre so that after warping to ``warp_size × warp_size`` the box fills the
+    central ``warp_size − 2·context`` pixels and ``context`` warped pixels of surroundings
+    remain on every side (what ``RCNN.warp`` cuts out).
+    """
+    for boxes, warp, ctx in _context_cases():
+        original = boxes.clone()
+        ok, got = call_answer(context_fn, boxes, warp, ctx)
+        if not ok:
+            return report(False, got)
+        where = (
+            f"{len(boxes)} box{'es' if len(boxes) != 1 else ''}, warp_size {warp}, context {ctx}"
+        )
+        problem = _check_tensor_result(got, boxes, where)
+        if problem:
+            return report(False, problem)
+        if not torch.equal(boxes, original):
+            return report(False, "your function changed its input in place; build a new tensor")
+        expected = context_box_reference(boxes, warp, ctx)
+        got = got.to(expected.dtype)
+        if torch.allclose(got, expected, atol=1e-3, rtol=1e-4):
+            continue
+        return report(False, f"wrong for {where}: {_context_hint(got, boxes, warp, ctx)}")
+    return report(True, "the same region RCNN.warp cuts out, for three warp sizes")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: which class does a proposal learn?
+
+
+def _label_reference(proposals: torch.Tensor, gt_boxes: torch.Tensor, gt_labels: torch.Tensor,
+                     fg_iou: float = 0.5) -> torch.Tensor:  # fmt: skip
+    if len(gt_boxes) == 0:
+        return torch.zeros(len(proposals), dtype=torch.int64)
+    best_iou, best = box_iou(gt_boxes, proposals).max(dim=0)
+    return torch.where(best_iou >= fg_iou, gt_labels[best], torch.zeros_like(best))
+
+
+def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(29)
+    cases = [
+        # IoU exactly 0.5 (100 / 200) counts as an object
+        (torch.tensor([[0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0]]),
+         torch.tensor([[0.0, 0.0, 10.0, 20.0]]), torch.tensor([2])),
+        # two objects overlap the proposal by ≥ 0.5: the better one wins (here the second)
+        (torch.tensor([[0.0, 0.0, 10.0, 11.0], [0.0, 0.0, 4.0, 4.0]]),
+         torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 12.0]]), torch.tensor([2, 3])),
+        # an image without objects: every proposal is background
+        (_random_boxes(6, g).float(), torch.zeros((0, 4)), torch.zeros(0, dtype=torch.int64)),
+    ]  # fmt: skip
+    for k, n in ((40, 3), (120, 4)):
+        gt = _random_boxes(n, g).float()
+        labels = torch.randint(1, 4, (n,), generator=g)
+        near = gt[torch.randint(n, (k // 2,), generator=g)]
+        wh = (near[:, 2:] - near[:, :2]).repeat(1, 2)
+        jitter = near + (torch.rand(k // 2, 4, generator=g) - 0.5) * 0.5 * wh
+        jitter = torch.cat(
+            (jitter[:, :2].minimum(jitter[:, 2:] - 1), jitter[:, 2:].maximum(jitter[:, :2] + 1)), 1
+        )
+        cases.append((torch.cat((jitter, _random_boxes(k - k // 2, g).float())), gt, labels))
+    return cases
+
+
+def check_proposal_labels(
+    label_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> Verdict:
+    """Exercise 3: ``label_fn(proposals, gt_boxes, gt_labels)`` labels proposals for training.
+
+    A proposal takes the class of the object it overlaps most when that IoU is ≥ 0.5, and
+    is background (label 0) otherwise. Returns a ``(P,)`` int64 tensor. This is the rule
+    of ``sample_proposals`` (before it draws a balanced mini-batch).
+    """
+    for proposals, gt, gt_labels in _label_cases():
+        ok, got = call_answer(label_fn, proposals.clone(), gt.clone(), gt_labels.clone())
+        if not ok:
+            return report(False, got)
+        where = f"{len(proposals)} proposals and {len(gt)} objects"
+        expected = _label_reference(proposals, gt, gt_labels)
+        if isinstance(got, torch.Tensor) and got.shape == (len(gt),) and len(gt) != len(proposals):
+            return report(
+                False,
+                f"for {where} you returned one value per object; return one label per proposal",
+            )
+        problem = _check_tensor_result(got, expected, where)
+        if problem:
+            return report(False, problem + " (one label per proposal)")
+        if got.is_floating_point():
+            return report(False, "return integer class labels (torch.int64), not floats")
+        got = got.long()
+        if torch.equal(got, expected):
+            continue
+        iou = box_iou(gt, proposals) if len(gt) else torch.zeros((0, len(proposals)))
+        if len(gt):
+            best_iou, best = iou.max(dim=0)
+            if torch.equal(got, torch.where(best_iou > 0.5, gt_labels[best], 0)):
+                return report(
+                    False,
+                    f"wrong for {where}: an IoU of exactly 0.5 counts as an object (≥, not >)",
+                )
+            if torch.equal(got, torch.where(best_iou >= 0.5, best, -1)) or torch.equal(
+                got, torch.where(best_iou >= 0.5, best, 0)
+            ):
+                return report(
+                    False, f"wrong for {where}: return the object's class label, not its index"
+                )
+            first = torch.where((iou >= 0.5).any(0), gt_labels[(iou >= 0.5).int().argmax(0)], 0)
+            if torch.equal(got, first):
+                return report(
+                    False,
+                    f"wrong for {where}: when several objects overlap by ≥ 0.5, take the one with the highest IoU",
+                )
+        if bool((got < 0).any()):
+            return report(False, f"wrong for {where}: background is label 0 (not −1)")
+        if not len(gt):
+            return report(False, "an image without objects: every proposal is background (0)")
+        return report(
+            False,
+            f"wrong for {where}: compare each proposal with every object (IoU), keep the best",
+        )
+    return report(True, "the labelling rule of sample_proposals, edge cases included")

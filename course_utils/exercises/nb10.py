@@ -1,0 +1,285 @@
+"""Checkers for notebook 10 (Fast R-CNN: RoI projection, RoI max pooling, the multi-task loss).
+
+Each checker compares the learner's answer with ``torchvision.ops.roi_pool`` or with the
+kit's ``box_head_loss`` on seeded cases and, when the answer is off, names the usual
+mistake it looks like, never the expected values.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchvision.ops import roi_pool
+
+from course_utils.detection.roi_heads import box_head_loss
+from course_utils.exercises import Verdict, call_answer, report
+
+__all__ = [
+    "ROI_PROPOSAL",
+    "ROI_STRIDE",
+    "check_roi_cells",
+    "check_roi_pool_one",
+    "check_multitask_loss",
+]
+
+# ---------------------------------------------------------------------------------------------
+# exercise 1: which feature-map cells does a proposal cover?
+
+#: Exercise 1's proposal (x1, y1, x2, y2) in image pixels, and the backbone's stride.
+ROI_PROPOSAL: tuple[float, float, float, float] = (21.0, 38.0, 90.0, 75.0)
+ROI_STRIDE = 4
+
+
+def _c_round(v: float) -> int:
+    """C's ``round`` (halves away from zero), as torchvision's RoI-pooling kernel uses."""
+    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+
+
+def _as_four_numbers(value: object) -> list[float] | None:
+    if isinstance(value, torch.Tensor | np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            return None
+        out.append(float(v))
+    return out
+
+
+def check_roi_cells(cells: object) -> Verdict:
+    """Exercise 1: ``cells`` = (first column, first row, last column, last row) of the
+    feature-map cells RoI max pooling uses for ``ROI_PROPOSAL`` at stride ``ROI_STRIDE``."""
+    if cells is None:
+        return report(False, "replace None with four whole numbers (x1, y1, x2, y2) in cells")
+    got = _as_four_numbers(cells)
+    if got is None:
+        return report(False, "give four numbers: (first column, first row, last column, last row)")
+    scaled = [v / ROI_STRIDE for v in ROI_PROPOSAL]
+    expected = [_c_round(v) for v in scaled]
+    if got == expected:
+        return report(True, "scaled by 1/stride, then rounded halves away from zero, as the kernel")
+    if any(v != int(v) for v in got):
+        if got == scaled:
+            return report(False, "the projection is right; now round to whole cells")
+        return report(False, "cells are whole numbers: project the box, then round")
+    if got == list(ROI_PROPOSAL):
+        return report(False, "these are image pixels: map the box onto the feature map first")
+    if got == [expected[1], expected[0], expected[3], expected[2]]:
+        return report(False, "the order is (x1, y1, x2, y2): columns first, then rows")
+    if got == [math.floor(v) for v in scaled]:
+        return report(False, "you rounded down (floor); RoI pooling rounds to the nearest cell")
+    if got == [math.ceil(v) for v in scaled]:
+        return report(False, "you rounded up (ceil); RoI pooling rounds to the nearest cell")
+    if got == [round(v) for v in scaled]:
+        return report(
+            False,
+            "Python's round() sends a half to the even neighbour; the kernel (C's round) sends "
+            "halves away from zero",
+        )
+    if got == [_c_round(v * ROI_STRIDE) for v in ROI_PROPOSAL]:
+        return report(False, "the stride shrinks the image: divide by it (spatial scale 1/stride)")
+    return report(False, "divide each coordinate by the stride, then round to the nearest cell")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 2: RoI max pooling of one region
+
+
+def _roi_pool_variant(feature: torch.Tensor, box: torch.Tensor, out: int, scale: float,
+                      rounding: Callable[[float], int] = _c_round, plus_one: int = 1,
+                      edges: str = "floor-ceil", reduce: str = "max") -> torch.Tensor:  # fmt: skip
+    """RoI pooling of a (H, W) map with one knob per usual mistake (the defaults are right)."""
+    height, width = feature.shape
+    s = torch.tensor(scale, dtype=torch.float32)
+    x1, y1, x2, y2 = (rounding(float(torch.tensor(float(v)) * s)) for v in box)
+    roi_w = torch.tensor(max(x2 - x1 + plus_one, 1), dtype=torch.float32)
+    roi_h = torch.tensor(max(y2 - y1 + plus_one, 1), dtype=torch.float32)
+    bin_w, bin_h = roi_w / out, roi_h / out  # in float32, as the kernel
+    floor = lambda t: int(torch.floor(t))  # noqa: E731
+    shared = (lambda t: int(torch.ceil(t))) if edges == "floor-ceil" else floor  # or: never share
+    result = torch.zeros(out, out, dtype=feature.dtype)
+    for ph in range(out):
+        for pw in range(out):
+            h0, h1 = floor(ph * bin_h), shared((ph + 1) * bin_h)
+            w0, w1 = floor(pw * bin_w), shared((pw + 1) * bin_w)
+            h0, h1 = min(max(h0 + y1, 0), height), min(max(h1 + y1, 0), height)
+            w0, w1 = min(max(w0 + x1, 0), width), min(max(w1 + x1, 0), width)
+            if h1 > h0 and w1 > w0:
+                cells = feature[h0:h1, w0:w1]
+                result[ph, pw] = cells.max() if reduce == "max" else cells.mean()
+    return result
+
+
+def _pool_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+    g = torch.Generator().manual_seed(10)
+    cases = [
+        # one cell of the map for each pixel: output 2×2 of a 4×4 map
+        (torch.arange(16.0).reshape(4, 4), torch.tensor([0.0, 0.0, 3.0, 3.0]), 2, 1.0),
+        # the exercise-1 proposal on a stride-4 map (rounding halves away from zero matters)
+        (torch.randperm(32 * 32, generator=g).float().reshape(32, 32),
+         torch.tensor(ROI_PROPOSAL), 7, 0.25),
+    ]  # fmt: skip
+    for size, scale, out in ((32, 0.25, 7), (16, 0.5, 3), (12, 1 / 16, 2), (20, 0.25, 7)):
+        for _ in range(4):
+            feature = torch.randperm(size * size, generator=g).float().reshape(size, size)
+            extent = size / scale
+            corner = torch.rand(2, generator=g) * extent * 0.8
+            wh = torch.rand(2, generator=g) * (extent - corner) + 1
+            cases.append((feature, torch.cat((corner, corner + wh)), out, scale))
+    # a region smaller than the output grid (bins share cells) and one that leaves the map
+    feature = torch.randperm(400, generator=g).float().reshape(20, 20)
+    cases.append((feature, torch.tensor([40.0, 40.0, 47.0, 45.0]), 7, 0.25))
+    cases.append((feature, torch.tensor([60.0, 50.0, 100.0, 95.0]), 7, 0.25))
+    return cases
+
+
+def check_roi_pool_one(
+    pool_fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor],
+) -> Verdict:
+    """Exercise 2: ``pool_fn(feature, box, output_size, spatial_scale)`` RoI-max-pools one region.
+
+    ``feature`` is one ``(H, W)`` channel, ``box`` a ``(4,)`` xyxy tensor in image pixels;
+    the answer ``(output_size, output_size)`` must equal ``torchvision.ops.roi_pool`` bit for
+    bit: coordinates × scale rounded (halves away from zero), the region spans
+    ``x2 − x1 + 1`` cells, bin ``i`` covers cells ``floor(i·bin)`` to ``ceil((i+1)·bin)``,
+    clipped to the map; an empty bin is 0.
+    """
+    for feature, box, out, scale in _pool_cases():
+        ok, got = call_answer(pool_fn, feature.clone(), box.clone(), out, scale)
+        if not ok:
+            return report(False, got)
+        where = f"box {[round(v, 1) for v in box.tolist()]} on a {feature.shape[0]}×{feature.shape[1]} map, scale {scale:g}, output {out}×{out}"
+        if not isinstance(got, torch.Tensor):
+            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+        if tuple(got.shape) != (out, out):
+            shape = "×".join(str(s) for s in got.shape) or "a scalar"
+            return report(False, f"for {where} the result is {shape}; it must be {out}×{out}")
+        expected = roi_pool(feature[None, None], [box[None]], out, scale)[0, 0]
+        got = got.to(expected.dtype)
+        if torch.equal(got, expected):
+            continue
+
+        def same(**knobs: object) -> bool:
+            return torch.equal(got, _roi_pool_variant(feature, box, out, scale, **knobs))  # noqa: B023
+
+        if same(reduce="mean"):
+            hint = "RoI *max* pooling: take the largest value of each bin, not the mean"
+        elif same(rounding=math.floor):
+            hint = "project the box with rounding to the *nearest* cell, not down (floor)"
+        elif same(rounding=lambda v: int(round(v))):
+            hint = "round halves away from zero (as C's round), not to even (Python's round)"
+        elif same(plus_one=0):
+            hint = "the region includes its last cell: it spans x2 − x1 + 1 cells (and y2 − y1 + 1)"
+        elif same(edges="floor-floor"):
+            hint = "a bin ends at ceil((i + 1)·bin): neighbouring bins may share a cell"
+        elif scale != 1 and torch.equal(got, _roi_pool_variant(feature, box, out, 1.0)):
+            hint = "multiply the box by spatial_scale to map image pixels onto the feature map"
+        else:
+            hint = "compare bin by bin with torchvision.ops.roi_pool on a small map"
+        return report(False, f"wrong for {where}: {hint}")
+    return report(True, "equals torchvision.ops.roi_pool on 20 regions, edge cases included")
+
+
+# ---------------------------------------------------------------------------------------------
+# exercise 3: the multi-task loss
+
+
+def _loss_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(100)
+    cases = []
+    for regions, classes, positives in ((8, 4, 3), (64, 4, 16), (32, 6, 8), (16, 4, 0)):
+        logits = torch.randn(regions, classes, generator=g) * 2
+        deltas = torch.randn(regions, 4 * classes, generator=g) * 0.5
+        labels = torch.zeros(regions, dtype=torch.int64)
+        labels[:positives] = torch.randint(1, classes, (positives,), generator=g)
+        labels = labels[torch.randperm(regions, generator=g)]
+        targets = torch.randn(regions, 4, generator=g) * 0.5
+        targets[labels == 0] = 0.0  # background regions have no regression target
+        targets[torch.where(labels > 0)[0][:1]] += 3.0  # an outlier: smooth L1 and L2 differ most
+        cases.append((logits, deltas, labels, targets))
+    return cases
+
+
+def _loss_variants(logits, deltas, labels, targets) -> dict[str, float]:
+    """The usual wrong multi-task losses, by the hint they deserve."""
+    ce = F.cross_entropy(logits, labels)
+    n = len(labels)
+    fg = labels > 0
+    per_class = deltas.reshape(n, -1, 4)
+    true_cls = per_class[torch.arange(n), labels]
+
+    def box(pred, mask, kind="smooth", beta=1 / 9, denom=None):
+        diff = pred[mask] - targets[mask]
+        if kind == "smooth":
+            total = F.smooth_l1_loss(pred[mask], targets[mask], beta=beta, reduction="sum")
+        elif kind == "l1":
+            total = diff.abs().sum()
+        else:
+            total = (diff**2).sum()
+        return total / (denom if denom is not None else max(1, n))
+
+    right_box = box(true_cls, fg)
+    return {
+        "background regions have no box target: the box term sums over object regions "
+        "only ([u ≥ 1])": float(ce + box(true_cls, torch.ones_like(fg))),
+        "divide the box term by the number of *all* sampled regions, not of object regions": float(
+            ce + box(true_cls, fg, denom=max(1, int(fg.sum())))
+        ),
+        "smooth L1 here has β = 1/9 (quadratic only for |x| < 1/9)": float(
+            ce + box(true_cls, fg, beta=1.0)
+        ),
+        "smooth L1 is quadratic near zero: 0.5·x²/β for |x| < β, |x| − 0.5·β beyond": float(
+            ce + box(true_cls, fg, kind="l1")
+        ),
+        "the box term is smooth L1, not squared error (which outliers dominate)": float(
+            ce + box(true_cls, fg, kind="l2")
+        ),
+        "use each region's deltas for its *true* class (columns 4u … 4u + 3), not the "
+        "first four": float(ce + box(deltas[:, :4], fg)),
+        "add the box-regression term": float(ce),
+        "add the classification term (cross-entropy)": float(right_box),
+        "average the cross-entropy over the regions (mean, not sum)": float(
+            F.cross_entropy(logits, labels, reduction="sum") + right_box
+        ),
+    }
+
+
+def check_multitask_loss(loss_fn: Callable[..., object]) -> Verdict:
+    """Exercise 3: ``loss_fn(class_logits, box_deltas, labels, targets)`` is Fast R-CNN's loss.
+
+    ``class_logits`` ``(R, C)``, ``box_deltas`` ``(R, 4·C)``, ``labels`` ``(R,)`` (0 =
+    background), ``targets`` ``(R, 4)``. The answer (a number or a 0-d tensor) must equal
+    the sum of the two terms of :func:`course_utils.detection.roi_heads.box_head_loss`:
+    mean cross-entropy + smooth-L1 (β = 1/9) of the true class's deltas over object regions,
+    divided by R.
+    """
+    for logits, deltas, labels, targets in _loss_cases():
+        args = (logits.clone(), deltas.clone(), labels.clone(), targets.clone())
+        ok, got = call_answer(loss_fn, *args)
+        if not ok:
+            return report(False, got)
+        where = f"{len(labels)} regions, {int((labels > 0).sum())} of them objects"
+        if isinstance(got, torch.Tensor):
+            if got.numel() != 1:
+                return report(
+                    False,
+                    f"return one number (a 0-d tensor), not a tensor of shape {tuple(got.shape)}",
+                )
+            got = got.item()
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
+            return report(False, f"return a number, not {type(got).__name__}")
+        expected = float(sum(box_head_loss(logits, deltas, labels, targets)))
+        if abs(got - expected) <= 1e-5 * max(1.0, abs(expected)):
+            continue
+        for hint, value in _loss_variants(logits, deltas, labels, targets).items():
+            if abs(got - value) <= 1e-5 * max(1.0, abs(value)):
+                return report(False, f"wrong for {where}: {hint}")
+        return report(False, f"wrong for {where}: write the two terms separately and check each")
+    return report(True, "equals box_head_loss on four batches, one without objects")
