@@ -24,7 +24,7 @@ help:
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
 	@echo "make slides       static reveal.js slides into build/slides/ (offline)"
 	@echo "make lint         ruff on code and notebooks"
-	@echo "make checkpoints  train the CPU-sized models into checkpoints/ (ONLY=name for one)"
+	@echo "make checkpoints  train the minis and the detectors into checkpoints/, store long curves (ONLY=name for one)"
 	@echo "make bench        benchmarks: the kit against references"
 
 $(STAMP): pyproject.toml constraints.txt
