@@ -83,7 +83,9 @@ def test_stored_curves_match_their_job(name):
 
 
 def tiny_curves(steps: int) -> dict:
-    return {"loss": [1.0 / (i + 1) for i in range(steps)]}
+    import torch
+
+    return {"loss": [1.0 / (i + 1) for i in range(steps)], "threads": torch.get_num_threads()}
 
 
 def test_a_curves_job_stores_its_configuration(tmp_path):
@@ -92,3 +94,4 @@ def test_a_curves_job_stores_its_configuration(tmp_path):
     assert load_curves("tiny", tmp_path) == record
     assert record["config"] == {"steps": 3} and record["curves"]["loss"][-1] == pytest.approx(1 / 3)
     assert record["command"] == "make checkpoints ONLY=tiny"
+    assert record["curves"]["threads"] == 1, "curves are made on one thread, to be repeatable"

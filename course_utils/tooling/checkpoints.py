@@ -207,13 +207,22 @@ def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> di
 
 
 def run_curves_job(job: CurvesJob, directory: Path | None = None, verbose: bool = True) -> dict:
-    """Run one long experiment and store its curves (atomically) with its configuration."""
+    """Run one long experiment and store its curves (atomically) with its configuration.
+
+    It runs on one CPU thread: a training run near chance is chaotic, and the order of
+    floating-point sums (which the thread count changes) is enough to change its curves.
+    On one thread the stored curves are exactly what the notebook's live run repeats.
+    """
     import platform
+
+    from course_utils.bench import num_threads
 
     seed_everything(job.seed)
     start = time.perf_counter()
-    curves = job.resolve()(**job.kwargs)
-    seconds = time.perf_counter() - start
+    with num_threads(1):
+        curves = job.resolve()(**job.kwargs)
+        seconds = time.perf_counter() - start
+        threads = torch.get_num_threads()
     record = {
         "name": job.name,
         "func": job.func,
@@ -221,7 +230,7 @@ def run_curves_job(job: CurvesJob, directory: Path | None = None, verbose: bool 
         "seed": job.seed,
         "command": "make checkpoints ONLY=" + job.name,
         "seconds": round(seconds, 1),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} thread(s), torch {torch.__version__}",
+        "machine": f"{platform.machine()}, {threads} thread(s), torch {torch.__version__}",
         "curves": curves,
     }
     save_curves(job.name, record, directory)
