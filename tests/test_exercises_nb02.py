@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from exercise_asserts import assert_hint, placeholder
 
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb02 import (
     check_dilated_output_size,
     check_grouped_params,
@@ -35,19 +35,6 @@ def rf_size(layers):
         size += (k - 1) * jump
         jump *= s
     return size
-
-
-def placeholder(*args):
-    raise NotImplementedError
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
 
 
 # ----------------------------------------------------------------------------- right answers

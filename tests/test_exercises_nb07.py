@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from exercise_asserts import assert_correct, assert_hint, placeholder
 
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb07 import (
     check_bottleneck_params,
     check_residual_forward,
     check_zero_pad_shortcut,
 )
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
-
-
-def assert_correct(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ correct")
-
-
-def placeholder(*args):
-    raise NotImplementedError
-
 
 # ----------------------------------------------------------------- exercise 1: residual forward
 

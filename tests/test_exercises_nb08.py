@@ -7,8 +7,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from exercise_asserts import assert_correct, assert_hint, placeholder
 
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb08 import (
     NMS_BOXES,
     NMS_SCORES,
@@ -17,26 +17,6 @@ from course_utils.exercises.nb08 import (
     check_nms_kept,
     check_xywh_to_cxcywh,
 )
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
-
-
-def assert_correct(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ correct")
-
-
-def placeholder(*args):
-    raise NotImplementedError
-
 
 # ----------------------------------------------------------------------------- exercise 1
 

@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import pytest
 import torch
+from exercise_asserts import assert_correct, assert_hint, placeholder
 from torchvision.ops import roi_align
 
 from course_utils.detection import box_iou
 from course_utils.detection.detectors import RCNN
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb09 import (
     check_context_box,
     check_proposal_labels,
     check_regression_targets,
     context_box_reference,
 )
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
-
-
-def assert_correct(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ correct")
-
-
-def placeholder(*args):
-    raise NotImplementedError
 
 
 def centres_sizes(b):

@@ -8,34 +8,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_asserts import assert_correct, assert_hint, placeholder
 
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb10 import (
     ROI_PROPOSAL,
     check_multitask_loss,
     check_roi_cells,
     check_roi_pool_one,
 )
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
-
-
-def assert_correct(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ correct")
-
-
-def placeholder(*args):
-    raise NotImplementedError
-
 
 # ----------------------------------------------------------------------------- exercise 1
 

@@ -5,30 +5,10 @@ from __future__ import annotations
 import math
 
 import torch
+from exercise_asserts import assert_correct, assert_hint, placeholder
 
 from course_utils.detection import box_iou
-from course_utils.exercises import Verdict
 from course_utils.exercises.nb11 import check_cell_anchors, check_label_anchors, check_recall_at_k
-
-
-def assert_hint(verdict: Verdict, *words: str) -> None:
-    assert isinstance(verdict, Verdict)
-    assert not verdict, repr(verdict)
-    text = repr(verdict)
-    assert text.startswith("❌ not yet: ")
-    for word in words:
-        assert word in text, text
-
-
-def assert_correct(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ correct")
-
-
-def placeholder(*args):
-    raise NotImplementedError
-
 
 # ----------------------------------------------------------------------------- exercise 1
 

@@ -1,0 +1,25 @@
+"""Assertions shared by the exercise-checker tests (tests/test_exercises_nbNN.py)."""
+
+from course_utils.exercises import Verdict
+
+
+def assert_hint(verdict: Verdict, *words: str) -> None:
+    """A failing verdict whose message mentions every one of ``words``."""
+    assert isinstance(verdict, Verdict)
+    assert not verdict, repr(verdict)
+    text = repr(verdict)
+    assert text.startswith("❌ not yet: ")
+    for word in words:
+        assert word in text, text
+
+
+def assert_correct(verdict: Verdict) -> None:
+    """A passing verdict."""
+    assert isinstance(verdict, Verdict)
+    assert verdict, repr(verdict)
+    assert repr(verdict).startswith("✅ correct")
+
+
+def placeholder(*args):
+    """An unanswered exercise, as the notebook's template leaves it."""
+    raise NotImplementedError
