@@ -253,15 +253,28 @@ class FastRCNN(_Detector):
         """RoI max pooling (torchvision's kernel; equal to ``course_utils.detection.roi_pool``)."""
         return roi_pool(features, list(boxes), self.pool_size, 1.0 / self.backbone.stride)
 
+    def _head_training_losses(self, features, proposals, targets) -> dict[str, Tensor]:
+        """Sample each image's proposals, pool them from the shared map, the head's losses."""
+        boxes, labels, regression = _sample_all(proposals, targets, self.rois_per_image)
+        logits, deltas = self.head(self.pool(features, boxes))
+        return self._head_losses(logits, deltas, labels, regression)
+
+    def _detect_on_features(self, x, features, proposals, timer: _Timer) -> list[dict]:
+        """The stages after the proposals: ``roi_pool``, ``head``, ``postprocess`` (timed)."""
+        pooled = self.pool(features, proposals)
+        timer.lap("roi_pool")
+        logits, deltas = self.head(pooled)
+        timer.lap("head")
+        detections = self._postprocess(logits, deltas, proposals, tuple(x.shape[-2:]))
+        timer.lap("postprocess")
+        return detections
+
     def forward(self, images, proposals, targets=None):
         x = check_images(images)
         proposals = check_proposals(proposals, len(x))
         if self.training:
             targets = _check_targets(targets, self.num_classes, x)
-            features = self.backbone(x)
-            boxes, labels, regression = _sample_all(proposals, targets, self.rois_per_image)
-            logits, deltas = self.head(self.pool(features, boxes))
-            return self._head_losses(logits, deltas, labels, regression)
+            return self._head_training_losses(self.backbone(x), proposals, targets)
         return self.detect_timed(images, proposals)[0]
 
     @torch.no_grad()
@@ -272,13 +285,7 @@ class FastRCNN(_Detector):
         timer = _Timer(x.device)
         features = self.backbone(x)
         timer.lap("backbone")
-        pooled = self.pool(features, proposals)
-        timer.lap("roi_pool")
-        logits, deltas = self.head(pooled)
-        timer.lap("head")
-        detections = self._postprocess(logits, deltas, proposals, tuple(x.shape[-2:]))
-        timer.lap("postprocess")
-        return detections, timer.times
+        return self._detect_on_features(x, features, proposals, timer), timer.times
 
 
 class FasterRCNN(FastRCNN):
@@ -297,9 +304,7 @@ class FasterRCNN(FastRCNN):
             targets = _check_targets(targets, self.num_classes, x)
             features = self.backbone(x)
             proposals, losses = self.rpn(features, tuple(x.shape[-2:]), targets)
-            boxes, labels, regression = _sample_all(proposals, targets, self.rois_per_image)
-            logits, deltas = self.head(self.pool(features, boxes))
-            return {**losses, **self._head_losses(logits, deltas, labels, regression)}
+            return {**losses, **self._head_training_losses(features, proposals, targets)}
         return self.detect_timed(images)[0]
 
     @torch.no_grad()
@@ -319,10 +324,4 @@ class FasterRCNN(FastRCNN):
         timer.lap("backbone")
         proposals, _ = self.rpn(features, tuple(x.shape[-2:]))
         timer.lap("rpn")
-        pooled = self.pool(features, proposals)
-        timer.lap("roi_pool")
-        logits, deltas = self.head(pooled)
-        timer.lap("head")
-        detections = self._postprocess(logits, deltas, proposals, tuple(x.shape[-2:]))
-        timer.lap("postprocess")
-        return detections, timer.times
+        return self._detect_on_features(x, features, proposals, timer), timer.times
