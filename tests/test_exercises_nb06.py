@@ -11,7 +11,7 @@ from course_utils.exercises.nb06 import (
     check_inception_params,
     check_reduced_conv_macs,
 )
-from course_utils.models import Inception, count_parameters
+from course_utils.models import Inception, count_parameters, googlenet_loss
 
 
 def _conv(cin, cout, k, bias=True):
@@ -32,16 +32,6 @@ def _inception_params(c, c1, r3, c3, r5, c5, pp, *, bias=True, reduce=True, on_i
 
 def _reduced_macs(c, r, k_out, kernel, size):
     return size * size * (c * r + r * k_out * kernel * kernel)
-
-
-def _aux_loss(outputs, target, aux_weight=0.3):
-    if isinstance(outputs, torch.Tensor):
-        return F.cross_entropy(outputs, target)
-    loss = F.cross_entropy(outputs.logits, target)
-    for aux in (outputs.aux1, outputs.aux2):
-        if aux is not None:
-            loss = loss + aux_weight * F.cross_entropy(aux, target)
-    return loss
 
 
 def _placeholder(*args, **kwargs):
@@ -104,17 +94,17 @@ def test_reduced_conv_macs():
 
 
 def test_auxiliary_loss():
-    assert check_auxiliary_loss(_aux_loss)
+    assert check_auxiliary_loss(googlenet_loss)
 
     def main_only(outputs, target, aux_weight=0.3):
         logits = outputs if isinstance(outputs, torch.Tensor) else outputs.logits
         return F.cross_entropy(logits, target)
 
     def fixed_weight(outputs, target, aux_weight=0.3):
-        return _aux_loss(outputs, target, 0.3)
+        return googlenet_loss(outputs, target, 0.3)
 
     def unweighted(outputs, target, aux_weight=0.3):
-        return _aux_loss(outputs, target, 1.0)
+        return googlenet_loss(outputs, target, 1.0)
 
     def mean_of_three(outputs, target, aux_weight=0.3):
         if isinstance(outputs, torch.Tensor):
@@ -129,7 +119,7 @@ def test_auxiliary_loss():
 
     def no_eval_mode(outputs, target, aux_weight=0.3):
         return (
-            _aux_loss(outputs, target, aux_weight)
+            googlenet_loss(outputs, target, aux_weight)
             if not isinstance(outputs, torch.Tensor)
             else outputs.sum()
         )

@@ -8,10 +8,11 @@ an unsolved exercise never stops a notebook.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Verdict", "report", "call_answer"]
+__all__ = ["Verdict", "report", "call_answer", "whole_number"]
 
 
 class Verdict:
@@ -45,3 +46,14 @@ def call_answer(answer: Callable, *args: Any, **kwargs: Any) -> tuple[bool, Any]
         return False, "the function still raises NotImplementedError: replace it with your code"
     except Exception as exc:  # the learner's code failed: say how, don't crash the notebook
         return False, f"your function raised {type(exc).__name__}: {exc}"
+
+
+def whole_number(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (int, NumPy int, 55.0), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(value)
+    return None

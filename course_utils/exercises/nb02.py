@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from course_utils.conv_math import conv_output_size, conv_params, receptive_field
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, report, whole_number
 
 __all__ = [
     "check_dilated_output_size",
@@ -22,17 +22,6 @@ __all__ = [
     "check_same_padding",
     "check_receptive_field",
 ]
-
-
-def _whole(value: object) -> int | None:
-    """``value`` as an int when it is a whole number (int, NumPy int, 55.0), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
-    return None
 
 
 def _not_a_number(got: object) -> str | None:
@@ -76,7 +65,7 @@ def check_dilated_output_size(size_fn: Callable[[int, int, int, int, int], int])
             return report(False, problem)
         expected = conv_output_size(w, f, stride=s, padding=p, dilation=d)
         where = f"W={w}, F={f}, P={p}, S={s}, D={d}"
-        value = _whole(got)
+        value = whole_number(got)
         if value == expected:
             continue
         eff = d * (f - 1) + 1
@@ -127,7 +116,7 @@ def check_grouped_params(params_fn: Callable[[int, int, int, int], int]) -> Verd
         if (problem := _not_a_number(got)) is not None:
             return report(False, problem)
         expected = conv_params(c, k, f, groups=g)
-        value = _whole(got)
+        value = whole_number(got)
         if value == expected:
             continue
         where = f"C={c}, K={k}, F={f}, groups={g}"
@@ -165,7 +154,7 @@ def check_same_padding(padding_fn: Callable[[int, int], int]) -> Verdict:
             return report(False, got)
         if (problem := _not_a_number(got)) is not None:
             return report(False, problem)
-        value = _whole(got)
+        value = whole_number(got)
         where = f"F={f}, D={d}"
         if value is None:
             return report(False, f"for {where} the padding must be a whole number of pixels")
@@ -220,7 +209,7 @@ def check_receptive_field(rf_fn: Callable[[list[tuple[int, int]]], int]) -> Verd
         if (problem := _not_a_number(got)) is not None:
             return report(False, problem)
         expected = receptive_field(layers)[-1].size
-        value = _whole(got)
+        value = whole_number(got)
         if value == expected:
             continue
         ignore_stride = 1 + sum(k - 1 for k, _ in layers)

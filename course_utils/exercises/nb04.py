@@ -6,27 +6,15 @@ Each checker runs the learner's function on fixed and seeded inputs, compares wi
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from course_utils.conv_math import conv_output_size, pool_output_size
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, report, whole_number
 
 __all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params"]
-
-
-def _whole(value: object) -> int | None:
-    """``value`` as an int when it is a whole number (int, NumPy int, 55.0), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +159,7 @@ def check_conv_pool_side(
         ok, got = call_answer(side_fn, w, f, s, p, ceil)
         if not ok:
             return report(False, got)
-        value = _whole(got)
+        value = whole_number(got)
         if value is None:
             return report(False, f"return a whole number (an int), not {got!r}")
         expected = _conv_pool_reference(w, f, s, p, ceil)
@@ -246,7 +234,7 @@ def check_dense_head_params(
         ok, got = call_answer(params_fn, channels, side, tuple(hidden), classes)
         if not ok:
             return report(False, got)
-        value = _whole(got)
+        value = whole_number(got)
         if value is None:
             return report(False, f"return a whole number (an int), not {got!r}")
         expected = _dense_head_params(channels, side, hidden, classes)

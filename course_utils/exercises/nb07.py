@@ -7,13 +7,12 @@ and names the usual mistake, never the expected value.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, report, whole_number
 
 __all__ = ["check_residual_forward", "check_zero_pad_shortcut", "check_bottleneck_params"]
 
@@ -130,16 +129,6 @@ def check_zero_pad_shortcut(shortcut_fn: Callable) -> Verdict:
     return report(True, "equals the option A (zero-padding) shortcut on three inputs")
 
 
-def _whole(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
-    return None
-
-
 def check_bottleneck_params(params_fn: Callable) -> Verdict:
     """Exercise 3: ``params_fn(in_channels, planes)`` = parameters of a bottleneck block.
 
@@ -165,7 +154,7 @@ def check_bottleneck_params(params_fn: Callable) -> Verdict:
         if not ok:
             return report(False, got)
         where = f"in_channels={c_in}, planes={planes}"
-        value = _whole(got)
+        value = whole_number(got)
         if value is None:
             return report(False, f"return an int, not {type(got).__name__} ({where})")
         if value == expected:
