@@ -16,11 +16,12 @@ PYTEST_WORKERS ?= 2
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test unit notebooks execute slides lint format thumbnails checkpoints bench clean
+.PHONY: help install lab test robust unit notebooks execute slides lint format thumbnails checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
 	@echo "make test         unit tests and every notebook under nbval"
+	@echo "make robust       every notebook's asserts under other CPU kernels, threads and seeds"
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
 	@echo "make slides       static reveal.js slides into build/slides/ (offline)"
 	@echo "make lint         ruff on code and notebooks"
@@ -42,6 +43,12 @@ test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) \
 		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
+
+# Every notebook's asserts (not its stored outputs) under other CPU kernels, thread counts
+# and training seeds; ONLY=name for some perturbations (--list shows them). Writes nothing.
+robust: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.robust $(if $(ONLY),--only $(ONLY)) \
+		--timeout $(NB_CELL_TIMEOUT) $(NB)
 
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests

@@ -62,7 +62,7 @@ def digits_splits(
         )
     images, labels = load_digits_tensors(size)
     n = len(labels)
-    order = torch.randperm(n, generator=torch_generator(seed))
+    order = torch.randperm(n, generator=torch_generator(seed, shift=False))
     n_test = round(n * test_fraction)
     n_val = round(n * val_fraction)
     test_idx, val_idx, train_idx = (

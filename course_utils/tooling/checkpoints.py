@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 
 from course_utils.checkpoints import checkpoint_dir, record_checkpoint, save_curves
-from course_utils.seed import seed_everything
+from course_utils.seed import SEED_OFFSET_VARIABLE, seed_everything
 from course_utils.train import evaluate, fit, save_checkpoint
 
 __all__ = [
@@ -182,7 +183,7 @@ CURVES_JOBS: dict[str, CurvesJob] = _curves_jobs()
 def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> dict:
     """Train, evaluate on the test split, save atomically and record one checkpoint."""
     directory = directory or checkpoint_dir()
-    seed_everything(job.seed)
+    seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
     train, val, test = shapes_data()
     model = job.build()
     start = time.perf_counter()
@@ -217,7 +218,7 @@ def run_curves_job(job: CurvesJob, directory: Path | None = None, verbose: bool 
 
     from course_utils.bench import num_threads
 
-    seed_everything(job.seed)
+    seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
     start = time.perf_counter()
     with num_threads(1):
         curves = job.resolve()(**job.kwargs)
@@ -324,7 +325,7 @@ def run_detection_job(
     from course_utils.detection.engine import evaluate_detector, needs_proposals, train_detector
 
     directory = directory or checkpoint_dir()
-    seed_everything(job.seed)
+    seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
     model = job.build()
     wants = needs_proposals(model)
     images, targets, proposals = _detection_split("train", wants)
@@ -369,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(ALL_JOBS)}", file=sys.stderr)
         return 2
+    if os.environ.pop(SEED_OFFSET_VARIABLE, "0").strip() not in ("", "0"):
+        print(f"note: {SEED_OFFSET_VARIABLE} is ignored here: checkpoints and stored curves "
+              "are made from their recorded seeds", file=sys.stderr)  # fmt: skip
     torch.set_num_threads(max(1, torch.get_num_threads()))
     for name in names:
         job = ALL_JOBS[name]
