@@ -10,20 +10,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.course-installed
 NB ?= notebooks/[0-9]*.ipynb
+# one Korean notebook under nbval as a smoke run of the generated edition (make test, make notebooks)
+NB_KO ?= notebooks/ko/02_*.ipynb
 NB_CELL_TIMEOUT ?= 300
 PYTEST_WORKERS ?= 2
 # torch threads per test worker: the cores shared out, so workers do not oversubscribe them
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test robust unit notebooks execute slides lint format thumbnails checkpoints bench clean
+.PHONY: help install lab test robust unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
 	@echo "make test         unit tests and every notebook under nbval"
 	@echo "make robust       every notebook's asserts under other CPU kernels, threads and seeds"
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
-	@echo "make slides       static reveal.js slides into build/slides/ (offline)"
+	@echo "make slides       static reveal.js slides into build/slides/ and build/slides/ko/ (offline)"
+	@echo "make translate    notebooks/ko/ from the English notebooks and i18n/ko/ (ARGS=--check or --allow-untranslated)"
 	@echo "make lint         ruff on code and notebooks"
 	@echo "make checkpoints  train the minis and the detectors into checkpoints/, store long curves (ONLY=name for one)"
 	@echo "make bench        benchmarks: the kit against references"
@@ -40,7 +43,7 @@ lab: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.lab
 
 test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) $(NB_KO) \
 		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
 
@@ -54,7 +57,7 @@ unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests
 
 notebooks: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) \
+	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) $(NB_KO) \
 		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
 
@@ -70,6 +73,8 @@ $(SLIDES_VENDOR)/.installed:
 
 slides: $(STAMP) $(SLIDES_VENDOR)/.installed
 	$(BIN)/python -m course_utils.tooling.slides --out build/slides $(NB)
+	$(BIN)/python -m course_utils.tooling.slides --out build/slides/ko --vendor ../vendor/node_modules \
+		$(patsubst notebooks/%,notebooks/ko/%,$(wildcard $(NB)))
 	@echo "open build/slides/<notebook>.slides.html in a browser (works offline)"
 
 lint: $(STAMP)
@@ -82,6 +87,11 @@ format: $(STAMP)
 
 thumbnails: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.thumbnails --out docs/thumbnails $(NB)
+
+# The Korean edition notebooks/ko/ from the English notebooks and the catalogues i18n/ko/NN.yml;
+# fails with a list of missing or stale translations (ARGS=--allow-untranslated builds anyway).
+translate: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.translate $(ARGS)
 
 checkpoints: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.checkpoints $(if $(ONLY),--only $(ONLY))
