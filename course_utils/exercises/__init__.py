@@ -1,7 +1,8 @@
 """Checkers for the notebooks' exercises: one module per notebook (``nb00``, ``nb01``, …).
 
 A checker runs the learner's answer against a reference on fresh inputs and prints
-"✅ correct" or "❌ not yet: …" when displayed, with a hint about what is off, never the answer itself.
+"✅ correct" or "❌ not yet: …" when displayed, with a hint about what is off, never the answer itself
+(in Korean when ``COURSE_LANG=ko``: :mod:`course_utils.i18n`).
 It returns a ``Verdict`` (true when correct) and does not raise for a wrong answer (only for misuse), so
 an unsolved exercise never stops a notebook.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 from typing import Any
+
+from course_utils.i18n import tr
 
 __all__ = ["Verdict", "report", "call_answer", "whole_number"]
 
@@ -26,9 +29,11 @@ class Verdict:
         return self.ok
 
     def __repr__(self) -> str:
+        # in the student's language (COURSE_LANG=ko in the Korean notebooks), read when shown
+        message = tr(self.message)
         if self.ok:
-            return f"✅ correct{': ' + self.message if self.message else ''}"
-        return f"❌ not yet: {self.message}"
+            return f"✅ {tr('correct')}{': ' + message if message else ''}"
+        return f"❌ {tr('not yet')}: {message}"
 
 
 def report(ok: bool, message: str = "") -> Verdict:

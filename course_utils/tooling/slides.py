@@ -2,7 +2,8 @@
 
 ``make slides`` installs reveal.js, require.js and KaTeX from the npm registry into
 ``build/slides/vendor`` once, then runs ``python -m course_utils.tooling.slides``, which
-writes ``build/slides/NN_name.slides.html`` for each notebook. Every script and style
+writes ``build/slides/NN_name.slides.html`` for each notebook (and the Korean edition's
+into ``build/slides/ko/``, sharing the vendor folder through ``--vendor``). Every script and style
 is referenced relative to that folder, so ``build/slides`` can be copied to a USB
 stick and opened in a browser without a network.
 """
@@ -50,16 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build/slides"))
+    parser.add_argument(
+        "--vendor",
+        default=VENDOR,
+        help="reveal.js/KaTeX folder relative to --out (build/slides/ko uses ../vendor/node_modules)",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if not (args.out / VENDOR / "reveal.js").is_dir():
+    if not (args.out / args.vendor / "reveal.js").is_dir():
         print(
-            f"warning: {args.out / VENDOR} has no reveal.js; run `make slides` to fetch it",
+            f"warning: {args.out / args.vendor} has no reveal.js; run `make slides` to fetch it",
             file=sys.stderr,
         )
     bad = 0
     for path in args.notebooks:
-        html = export_notebook(path)
+        html = export_notebook(path, args.vendor)
         remote = remote_references(html)
         if remote:
             print(f"{path}: remote references {remote[:3]}", file=sys.stderr)

@@ -1,0 +1,212 @@
+"""The Korean edition is kept in step with the English notebooks (read, not run).
+
+- every English markdown cell has a Korean translation made from its current source (hash);
+- the stored Korean notebook is what ``make translate`` builds now;
+- its code cells, outputs, ids and metadata (slides) equal the English notebook's, except the
+  documented language switch at the top of the first code cell;
+- the shared term list has no duplicates, the glossaries use it, no Korean cell uses a
+  spelling the list rules out (특정맵, …);
+- the Korean notebooks meet the notebook standard like the English ones;
+- the checkers answer in Korean under COURSE_LANG=ko.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.tooling import translate
+from course_utils.tooling.hygiene import check_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGLISH = translate.english_notebooks()
+KOREAN = sorted((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb"))
+TERMS = translate.load_terms()
+ids = lambda p: p.name[:2]  # noqa: E731
+
+
+def _catalogue(path: Path) -> dict:
+    return translate.load_catalogue(translate.catalogue_path(path))
+
+
+def test_every_english_notebook_has_a_korean_edition():
+    missing = [p.name for p in ENGLISH if not translate.korean_path(p).is_file()]
+    assert not missing, f"no Korean edition of {missing}: run `make translate`"
+    extra = {p.name for p in KOREAN} - {p.name for p in ENGLISH}
+    assert not extra, f"Korean notebooks without an English source: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_every_markdown_cell_is_translated_from_the_current_english(path):
+    problems = translate.status(path, _catalogue(path))
+    assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_stored_korean_notebook_is_what_make_translate_builds(path):
+    built, problems = translate.build(path, _catalogue(path), TERMS)
+    stored = translate.korean_path(path)
+    assert stored.is_file(), f"{stored} is missing: run `make translate`"
+    assert [str(p) for p in problems] == []
+    assert nbformat.writes(built) == stored.read_text(encoding="utf-8"), (
+        f"{stored.name} is out of date: run `make translate`"
+    )
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_korean_code_outputs_and_slides_equal_the_english(path):
+    english = json.loads(path.read_text(encoding="utf-8"))
+    korean = json.loads(translate.korean_path(path).read_text(encoding="utf-8"))
+    assert len(korean["cells"]) == len(english["cells"])
+    switched = False
+    for en, ko in zip(english["cells"], korean["cells"], strict=True):
+        where = f"{path.name[:2]} cell {en.get('id')}"
+        assert ko["cell_type"] == en["cell_type"] and ko.get("id") == en.get("id"), where
+        assert ko["metadata"] == en["metadata"], f"{where}: metadata (slides, tags) differ"
+        if en["cell_type"] != "code":
+            continue
+        assert ko["outputs"] == en["outputs"], f"{where}: outputs differ"
+        assert ko["execution_count"] == en["execution_count"], where
+        en_src, ko_src = "".join(en["source"]), "".join(ko["source"])
+        if not switched:  # the one documented difference: the language switch
+            assert ko_src == translate.SWITCH + "\n" + en_src, f"{where}: not switch + setup"
+            switched = True
+        else:
+            assert ko_src == en_src, f"{where}: code differs from the English"
+    assert switched, "no code cell carries the language switch"
+    meta = {k: v for k, v in korean["metadata"].items() if k != "course"}
+    assert meta == english["metadata"]
+    assert korean["metadata"]["course"]["lang"] == "ko"
+
+
+def test_a_changed_english_cell_makes_its_translation_stale(tmp_path):
+    """Edit one English cell in a copy: the check names exactly that cell and shows the diff."""
+    source = ENGLISH[0]
+    copy = tmp_path / source.name
+    shutil.copy(source, copy)
+    nb = nbformat.read(copy, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and c.id != nb.cells[0].id)
+    cell.source = cell.source.replace("tensor", "TENSOR", 1) + "\n\nOne more sentence."
+    new = nbformat.v4.new_markdown_cell("A brand-new cell.", id="newcell1")
+    new.metadata["slideshow"] = {"slide_type": "-"}
+    nb.cells.insert(3, new)
+    nbformat.write(nb, copy)
+
+    problems = translate.status(copy, _catalogue(source))
+    found = {(p.cell, p.kind) for p in problems}
+    assert found == {(cell.id, "stale"), ("newcell1", "missing")}, problems
+    stale = next(p for p in problems if p.kind == "stale")
+    assert "+One more sentence." in stale.detail, stale.detail
+
+    built, build_problems = translate.build(copy, _catalogue(source), TERMS)
+    assert {(p.cell, p.kind) for p in build_problems} == found
+    marked = [c for c in built.cells if c.cell_type == "markdown"]
+    by_id = {c.id: c.source for c in marked}
+    assert by_id["newcell1"].startswith(translate.UNTRANSLATED)
+    assert by_id[cell.id] == translate.UNTRANSLATED + cell.source  # the new English, marked
+
+
+def test_make_translate_fails_with_a_list_unless_allowed(tmp_path, monkeypatch, capsys):
+    source = ENGLISH[0]
+    english_dir, ko_dir = tmp_path / "notebooks", tmp_path / "notebooks" / "ko"
+    english_dir.mkdir()
+    copy = english_dir / source.name
+    shutil.copy(source, copy)
+    nb = nbformat.read(copy, as_version=4)
+    nb.cells[0].source += "\n\nChanged."
+    nbformat.write(nb, copy)
+    shutil.copytree(translate.CATALOGUES, tmp_path / "i18n" / "ko")
+    monkeypatch.setattr(translate, "CATALOGUES", tmp_path / "i18n" / "ko")
+    monkeypatch.setattr(translate, "KO_NOTEBOOKS", ko_dir)
+
+    assert translate.main([str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert f"{source.name[:2]} cell {nb.cells[0].id}: stale" in err and "+Changed." in err
+    assert not (ko_dir / source.name).exists()
+
+    assert translate.main([str(copy), "--allow-untranslated"]) == 0
+    built = nbformat.read(ko_dir / source.name, as_version=4)
+    assert built.cells[0].source.startswith(translate.UNTRANSLATED)
+
+
+def test_term_list_has_no_duplicates():
+    english = [s.lower() for t in TERMS for s in (t.en, *t.also)]
+    assert len(english) == len(set(english)), sorted(e for e in english if english.count(e) > 1)
+    korean = [t.ko for t in TERMS]
+    assert len(korean) == len(set(korean)), sorted(k for k in korean if korean.count(k) > 1)
+    for term in TERMS:
+        assert term.en.strip() and term.ko.strip(), term
+        assert not any(bad in term.ko for bad in term.avoid), term
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_glossaries_use_the_term_list(path):
+    index = translate.term_index(TERMS)
+    nb = nbformat.read(path, as_version=4)
+    glossaries = [c for c in nb.cells if translate.is_glossary(c)]
+    assert len(glossaries) == 1, "one glossary cell per notebook"
+    rows = translate.glossary_rows(glossaries[0].source)
+    unknown = [en for en, _, _ in rows if en.lower() not in index]
+    assert not unknown, f"glossary terms missing from i18n/terms.yml: {unknown}"
+    korean = nbformat.read(translate.korean_path(path), as_version=4)
+    ko_rows = translate.glossary_rows(
+        next(c for c in korean.cells if c.id == glossaries[0].id).source
+    )
+    assert [(en, ko) for en, ko, _ in ko_rows] == [(en, index[en.lower()].ko) for en, _, _ in rows]
+
+
+def test_korean_text_avoids_the_ruled_out_spellings():
+    found = []
+    for path in KOREAN:
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        for term in TERMS:
+            found += [
+                f"{path.name[:2]}: {bad!r} (use {term.ko!r})" for bad in term.avoid if bad in text
+            ]
+    assert not found, found
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=ids)
+def test_korean_notebook_meets_the_standard(path):
+    assert check_notebook(path) == []
+
+
+def test_korean_notebooks_pass_the_shared_static_checker():
+    checker = Path("/work/shared/tools/nbcheck.py")
+    if not checker.is_file():
+        pytest.skip("the shared nbcheck.py is not on this machine")
+    run = subprocess.run(
+        [sys.executable, str(checker), str(ROOT / "notebooks" / "ko")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_checker_verdicts_in_korean(monkeypatch):
+    from course_utils.exercises import Verdict, call_answer
+    from course_utils.i18n import tr
+
+    def placeholder():
+        raise NotImplementedError
+
+    _, message = call_answer(placeholder)
+    monkeypatch.setenv("COURSE_LANG", "en")
+    assert repr(Verdict(False, message)).startswith("❌ not yet: the function still raises")
+    monkeypatch.setenv("COURSE_LANG", "ko")
+    assert repr(Verdict(False, message)) == (
+        "❌ 아직 아님: 함수가 아직 NotImplementedError를 일으킨다: 여러분의 코드로 바꿔 넣어라"
+    )
+    assert repr(Verdict(True)) == "✅ 정답"
+    assert tr("wrong for C=96 (count a multiply-add as 2 FLOPs)") == (
+        "C=96에서 틀렸다 (곱셈-덧셈 하나를 2 FLOP으로 세어라)"
+    )
+    assert tr("return a tensor, not list") == "텐서를 반환해야 한다 (지금은 list)"
+    assert tr("a message with no Korean entry") == "a message with no Korean entry"
