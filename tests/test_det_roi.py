@@ -134,5 +134,5 @@ def test_roi_errors_teach() -> None:
         roi_pool(features, torch.tensor([[1.0, 0, 0, 4, 4]]), 2)
     with pytest.raises(ValueError, match=r"features must be \(N, C, H, W\)"):
         roi_pool(features[0], torch.zeros(0, 5), 2)
-    with pytest.raises(ValueError, match="output_size must be positive"):
+    with pytest.raises(ValueError, match="output_size must be at least 1"):
         roi_pool(features, torch.zeros(0, 5), 0)

@@ -9,6 +9,30 @@
 - ``draw``      boxes, masks and proposals on images (matplotlib)
 
 Boxes are ``(K, 4)`` float tensors in ``(x1, y1, x2, y2)`` pixels throughout.
+
+Bad input (one policy for every public function here, checked once at its boundary by
+``course_utils._checks``): a wrong type raises ``TypeError`` and a wrong shape or value
+``ValueError``, naming the argument, what was given and what is expected.
+
+- **NaN and inf are refused.** Boxes, RoIs and regression deltas must be finite, scores
+  must not be NaN: a ``ValueError`` quotes the first bad row. torchvision has no NaN policy
+  for its box ops (``nms`` silently keeps a NaN box and ranks a NaN score above 0.9,
+  ``box_iou`` returns NaN or 0), so we refuse rather than guess. ``-inf`` scores are
+  allowed (they rank last). The one exception follows torchvision's kernel: a NaN *feature*
+  in ``roi_pool`` is skipped by the max (an all-NaN bin gives −FLT_MAX).
+- **Boxes are ordered**: ``x2 < x1`` or ``y2 < y1`` is refused (an xywh box read as xyxy);
+  zero width is fine (IoU 0), except in ``encode_boxes``, which divides by it.
+  ``roi_pool``/``roi_align`` keep torchvision's rule for a reversed RoI (it becomes 1×1).
+- **Thresholds** are numbers in [0, 1] (an IoU), sizes and counts ints ≥ 1; ``"0.5"`` is
+  a ``TypeError``.
+- **Precision**: float16/bfloat16 boxes are measured in float32 (``box_area``/``box_iou``
+  return float32, so ``nms`` keeps the float32 set); small integer boxes in int32
+  (torchvision's ``_upcast``). ``roi_pool`` pools float16/bfloat16 features in float32 and
+  returns their dtype (torchvision's autocast does the same).
+- **Empty inputs** give empty outputs, as torchvision: ``nms``/``batched_nms`` on no boxes
+  return an empty int64 tensor, ``box_iou`` a ``(0, M)`` matrix.
+- **Containers** as torchvision/torchmetrics: ``mean_average_precision`` takes lists of
+  dicts of tensors; a tensor for the list, or a list inside a dict, is a ``TypeError``.
 """
 
 from course_utils.detection.anchors import (

@@ -23,7 +23,14 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-from course_utils.detection.boxes import box_iou
+from course_utils._checks import (
+    check_boxes,
+    check_int,
+    check_positive_int,
+    check_probability,
+    check_tensor,
+)
+from course_utils.detection.boxes import _box_iou
 
 __all__ = [
     "NEGATIVE",
@@ -56,14 +63,21 @@ def base_anchors(
             [-16., -16.,  16.,  16.],
             [-11., -23.,  11.,  23.]])
     """
+    for name, value in (("sizes", sizes), ("aspect_ratios", aspect_ratios)):
+        if isinstance(value, str) or not isinstance(value, Sequence | Tensor):
+            raise TypeError(f"{name} must be a sequence of numbers, e.g. (32, 64), got {value!r}")
+    if not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
     scales = torch.as_tensor(sizes, dtype=dtype)
     ratios = torch.as_tensor(aspect_ratios, dtype=dtype)
     if scales.dim() != 1 or ratios.dim() != 1 or not len(scales) or not len(ratios):
         raise ValueError(
             f"sizes and aspect_ratios must be non-empty 1-D sequences, got {sizes}, {aspect_ratios}"
         )
-    if bool((scales <= 0).any()) or bool((ratios <= 0).any()):
-        raise ValueError(f"sizes and aspect ratios must be positive, got {sizes}, {aspect_ratios}")
+    if not bool((scales > 0).all() & (ratios > 0).all() & scales.isfinite().all()):
+        raise ValueError(
+            f"sizes and aspect ratios must be positive and finite, got {sizes}, {aspect_ratios}"
+        )
     h_ratios = torch.sqrt(ratios)
     w_ratios = 1 / h_ratios
     ws = (w_ratios[:, None] * scales[None, :]).reshape(-1)  # ratio-major, size-minor
@@ -89,14 +103,48 @@ def generate_anchors(
     >>> generate_anchors((2, 3), stride=16).shape  # 2·3 cells × 9 anchors
     torch.Size([54, 4])
     """
-    height, width = feature_size
+    if (
+        isinstance(feature_size, str)
+        or not isinstance(feature_size, Sequence)
+        or len(feature_size) != 2
+    ):
+        raise TypeError(f"feature_size must be (height, width) in cells, got {feature_size!r}")
+    height = check_positive_int("feature_size height", feature_size[0])
+    width = check_positive_int("feature_size width", feature_size[1])
     stride_y, stride_x = (stride, stride) if isinstance(stride, int | float) else stride
+    for name, value in (("stride_y", stride_y), ("stride_x", stride_x)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ValueError(
+                f"stride must be a positive number of image pixels per feature cell (or a "
+                f"(stride_y, stride_x) pair), got {name} = {value!r}"
+            )
     cell = base_anchors(sizes, aspect_ratios, dtype=dtype).to(device)
     shift_x = torch.arange(width, device=device, dtype=dtype) * stride_x
     shift_y = torch.arange(height, device=device, dtype=dtype) * stride_y
     sy, sx = torch.meshgrid(shift_y, shift_x, indexing="ij")  # row-major grid, (H, W)
     shifts = torch.stack((sx, sy, sx, sy), dim=-1).reshape(-1, 1, 4)  # (H·W, 1, 4)
     return (shifts + cell[None, :, :]).reshape(-1, 4)  # (H·W, A, 4) → (H·W·A, 4)
+
+
+def _match_anchors(
+    anchors: Tensor, gt_boxes: Tensor, pos_iou: float, neg_iou: float, allow_low_quality: bool
+) -> Tensor:
+    """:func:`match_anchors` without the input checks (the RPN's training step)."""
+    if len(gt_boxes) == 0:
+        return torch.full((len(anchors),), NEGATIVE, dtype=torch.int64, device=anchors.device)
+    if len(anchors) == 0:
+        return torch.zeros(0, dtype=torch.int64, device=anchors.device)
+    iou = _box_iou(gt_boxes, anchors)  # (G, A_total)
+    best_iou, best_gt = iou.max(dim=0)  # per anchor
+    matches = best_gt.clone()
+    matches[best_iou < neg_iou] = NEGATIVE
+    matches[(best_iou >= neg_iou) & (best_iou < pos_iou)] = IGNORE
+    if allow_low_quality:
+        # for each gt box the anchors with its highest IoU, ties included, get their best gt back
+        best_per_gt = iou.max(dim=1, keepdim=True).values
+        claimed = (iou == best_per_gt).any(dim=0)
+        matches[claimed] = best_gt[claimed]
+    return matches
 
 
 def match_anchors(
@@ -118,23 +166,13 @@ def match_anchors(
     >>> match_anchors(a, torch.tensor([[0.0, 0.0, 10.0, 9.0]]))  # best IoUs 0.9, 0.67, 0
     tensor([ 0, -2, -1])
     """
+    pos_iou = check_probability("pos_iou", pos_iou)
+    neg_iou = check_probability("neg_iou", neg_iou)
     if not neg_iou <= pos_iou:
         raise ValueError(f"neg_iou ({neg_iou}) must not exceed pos_iou ({pos_iou})")
-    if len(gt_boxes) == 0:
-        return torch.full((len(anchors),), NEGATIVE, dtype=torch.int64, device=anchors.device)
-    if len(anchors) == 0:
-        return torch.zeros(0, dtype=torch.int64, device=anchors.device)
-    iou = box_iou(gt_boxes, anchors)  # (G, A_total)
-    best_iou, best_gt = iou.max(dim=0)  # per anchor
-    matches = best_gt.clone()
-    matches[best_iou < neg_iou] = NEGATIVE
-    matches[(best_iou >= neg_iou) & (best_iou < pos_iou)] = IGNORE
-    if allow_low_quality:
-        # for each gt box the anchors with its highest IoU, ties included, get their best gt back
-        best_per_gt = iou.max(dim=1, keepdim=True).values
-        claimed = (iou == best_per_gt).any(dim=0)
-        matches[claimed] = best_gt[claimed]
-    return matches
+    check_boxes("anchors", anchors)
+    check_boxes("gt_boxes", gt_boxes)
+    return _match_anchors(anchors, gt_boxes, pos_iou, neg_iou, allow_low_quality)
 
 
 def anchor_labels(matches: Tensor) -> Tensor:
@@ -143,6 +181,9 @@ def anchor_labels(matches: Tensor) -> Tensor:
     >>> anchor_labels(torch.tensor([3, -1, -2]))
     tensor([ 1.,  0., -1.])
     """
+    check_tensor("matches", matches)
+    if matches.is_floating_point() or matches.is_complex():
+        raise TypeError(f"matches must be integer (match_anchors' output), got {matches.dtype}")
     labels = (matches >= 0).to(torch.float32)
     labels[matches == IGNORE] = -1.0
     return labels
@@ -166,8 +207,9 @@ def sample_labels(
     >>> len(pos), len(neg)
     (1, 3)
     """
-    if not 0.0 <= positive_fraction <= 1.0:
-        raise ValueError(f"positive_fraction must be in [0, 1], got {positive_fraction}")
+    check_tensor("labels", labels)
+    batch_size_per_image = check_int("batch_size_per_image", batch_size_per_image, minimum=0)
+    positive_fraction = check_probability("positive_fraction", positive_fraction)
     positive = torch.where(labels >= 1)[0]
     negative = torch.where(labels == 0)[0]
     num_pos = min(int(batch_size_per_image * positive_fraction), len(positive))

@@ -22,6 +22,18 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from course_utils._checks import (
+    boxes_ok,
+    check_boxes,
+    check_boxes_shape,
+    check_image_size,
+    check_int,
+    check_number,
+    check_tensor,
+    first_bad_box,
+    fmt_row,
+)
+
 __all__ = [
     "BBOX_XFORM_CLIP",
     "xyxy_to_xywh",
@@ -53,7 +65,7 @@ def xyxy_to_xywh(boxes: Tensor) -> Tensor:
     >>> xyxy_to_xywh(torch.tensor([[10.0, 20.0, 40.0, 60.0]]))
     tensor([[10., 20., 30., 40.]])
     """
-    x1, y1, x2, y2 = boxes.unbind(-1)
+    x1, y1, x2, y2 = check_boxes_shape("boxes", boxes, allow_batch=True).unbind(-1)
     return torch.stack((x1, y1, x2 - x1, y2 - y1), dim=-1)
 
 
@@ -63,7 +75,7 @@ def xywh_to_xyxy(boxes: Tensor) -> Tensor:
     >>> xywh_to_xyxy(torch.tensor([[10.0, 20.0, 30.0, 40.0]]))
     tensor([[10., 20., 40., 60.]])
     """
-    x1, y1, w, h = boxes.unbind(-1)
+    x1, y1, w, h = check_boxes_shape("boxes", boxes, allow_batch=True).unbind(-1)
     return torch.stack((x1, y1, x1 + w, y1 + h), dim=-1)
 
 
@@ -73,7 +85,7 @@ def xyxy_to_cxcywh(boxes: Tensor) -> Tensor:
     >>> xyxy_to_cxcywh(torch.tensor([[10.0, 20.0, 40.0, 60.0]]))
     tensor([[25., 40., 30., 40.]])
     """
-    x1, y1, x2, y2 = boxes.unbind(-1)
+    x1, y1, x2, y2 = check_boxes_shape("boxes", boxes, allow_batch=True).unbind(-1)
     w, h = x2 - x1, y2 - y1
     return torch.stack((x1 + 0.5 * w, y1 + 0.5 * h, w, h), dim=-1)
 
@@ -84,7 +96,7 @@ def cxcywh_to_xyxy(boxes: Tensor) -> Tensor:
     >>> cxcywh_to_xyxy(torch.tensor([[25.0, 40.0, 30.0, 40.0]]))
     tensor([[10., 20., 40., 60.]])
     """
-    cx, cy, w, h = boxes.unbind(-1)
+    cx, cy, w, h = check_boxes_shape("boxes", boxes, allow_batch=True).unbind(-1)
     return torch.stack((cx - 0.5 * w, cy - 0.5 * h, cx + 0.5 * w, cy + 0.5 * h), dim=-1)
 
 
@@ -99,34 +111,45 @@ def convert_boxes(boxes: Tensor, in_fmt: str, out_fmt: str) -> Tensor:
     tensor([[25., 40., 30., 40.]])
     """
     for fmt in (in_fmt, out_fmt):
-        if fmt not in _TO_XYXY:
+        if not isinstance(fmt, str) or fmt not in _TO_XYXY:
             raise ValueError(f"unknown box format {fmt!r}; use one of {sorted(_TO_XYXY)}")
     return _FROM_XYXY[out_fmt](_TO_XYXY[in_fmt](boxes))
 
 
 # --------------------------------------------------------------------------- area and IoU
+def _upcast(t: Tensor) -> Tensor:
+    """float16/bfloat16 → float32 and small integers → int32, as torchvision's ``_upcast``.
+
+    An area or a product of two sides overflows float16 above 65504 (a 256×256 box) and
+    int8 above 127; the sums and products run in the wider type, the result keeps it.
+    """
+    if t.is_floating_point():
+        return t if t.dtype in (torch.float32, torch.float64) else t.float()
+    return t if t.dtype in (torch.int32, torch.int64) else t.int()
+
+
+def _box_area(boxes: Tensor) -> Tensor:
+    boxes = _upcast(boxes)
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+
+
 def box_area(boxes: Tensor) -> Tensor:
     """Area ``(x2 − x1)·(y2 − y1)`` of each xyxy box, shape ``(K,)``.
+
+    Computed in at least float32 (int32 for integer boxes), as torchvision does: a float16
+    area overflows above 256×256 pixels, an int8 one above 11×11.
 
     >>> box_area(torch.tensor([[0.0, 0.0, 2.0, 3.0]]))
     tensor([6.])
     """
-    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
+    return _box_area(check_boxes("boxes", boxes, allow_batch=True))
 
 
-def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """Intersection over union of every pair: an ``(N, M)`` matrix, no Python loops.
-
-    Broadcasting does the pairing: ``boxes1[:, None, 0]`` has shape ``(N, 1)`` and
-    ``boxes2[None, :, 0]`` has ``(1, M)``, so their element-wise max is ``(N, M)``: the
-    left edge of every intersection at once. A pair with zero union (two zero-area
-    boxes) gets IoU 0, not NaN.
-
-    >>> box_iou(torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 0.0, 3.0, 2.0]]))
-    tensor([[0.3333]])
-    """
-    area1 = box_area(boxes1)
-    area2 = box_area(boxes2)
+def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """:func:`box_iou` without the input checks (for callers that checked already)."""
+    boxes1, boxes2 = _upcast(boxes1), _upcast(boxes2)
+    area1 = _box_area(boxes1)
+    area2 = _box_area(boxes2)
     a, b = boxes1[:, None, :], boxes2[None, :, :]
     left = torch.maximum(a[..., 0], b[..., 0])
     top = torch.maximum(a[..., 1], b[..., 1])
@@ -139,11 +162,29 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return (inter / union).nan_to_num_(0.0)  # 0/0 (zero union) → 0
 
 
+def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """Intersection over union of every pair: an ``(N, M)`` matrix, no Python loops.
+
+    Broadcasting does the pairing: ``boxes1[:, None, 0]`` has shape ``(N, 1)`` and
+    ``boxes2[None, :, 0]`` has ``(1, M)``, so their element-wise max is ``(N, M)``: the
+    left edge of every intersection at once. A pair with zero union (two zero-area
+    boxes) gets IoU 0, not NaN. Boxes with NaN/inf or ``x2 < x1`` are refused (see the
+    NaN policy in :mod:`course_utils.detection`). float16/bfloat16 boxes are computed in
+    float32 and give a float32 matrix, as ``torchvision.ops.box_iou``.
+
+    >>> box_iou(torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 0.0, 3.0, 2.0]]))
+    tensor([[0.3333]])
+    """
+    return _box_iou(check_boxes("boxes1", boxes1), check_boxes("boxes2", boxes2))
+
+
 def box_iou_loops(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """Teaching reference for :func:`box_iou`: the same numbers with two Python loops.
 
     Slow (N·M Python iterations); use it to read, :func:`box_iou` to compute.
     """
+    check_boxes("boxes1", boxes1)
+    check_boxes("boxes2", boxes2)
     out = torch.zeros(len(boxes1), len(boxes2), dtype=boxes1.dtype, device=boxes1.device)
     for i, (ax1, ay1, ax2, ay2) in enumerate(boxes1.tolist()):
         for j, (bx1, by1, bx2, by2) in enumerate(boxes2.tolist()):
@@ -156,6 +197,48 @@ def box_iou_loops(boxes1: Tensor, boxes2: Tensor) -> Tensor:
 
 
 # --------------------------------------------------------------------------- box coding
+def _check_weights(weights: Sequence[float]) -> tuple[float, float, float, float]:
+    if isinstance(weights, str) or not isinstance(weights, Sequence) or len(weights) != 4:
+        raise TypeError(
+            f"weights must be four numbers (wx, wy, ww, wh), e.g. (10, 10, 5, 5), got {weights!r}"
+        )
+    names = ("wx", "wy", "ww", "wh")
+    return tuple(  # type: ignore[return-value]
+        check_number(f"weights {n}", w, minimum=0, min_open=True, maximum=math.inf, max_open=True)
+        for n, w in zip(names, weights, strict=True)
+    )
+
+
+def _check_sized(boxes: Tensor) -> Tensor:
+    """0-d bool: finite, and positive width and height (box coding divides and takes logs)."""
+    wh = boxes[:, 2:] - boxes[:, :2]
+    return torch.isfinite(boxes).all() & (wh > 0).all()
+
+
+def _first_unsized(name: str, boxes: Tensor) -> str:
+    wh = boxes[:, 2:] - boxes[:, :2]
+    bad = ~(wh > 0).all(dim=1)
+    if not bool(torch.isfinite(boxes).all()) or not bool(bad.any()):
+        return first_bad_box(name, boxes)
+    i = int(torch.where(bad)[0][0])
+    return (
+        f"{name} row {i} is {fmt_row(boxes[i])}: zero or negative width or height. The box "
+        "coding divides by the width and height and takes log(gw/pw), so every box needs "
+        f"x2 > x1 and y2 > y1; drop such boxes first, e.g. {name}[remove_small_boxes({name}, 1.0)]"
+    )
+
+
+def _encode_boxes(proposals: Tensor, gt_boxes: Tensor, weights: Sequence[float]) -> Tensor:
+    wx, wy, ww, wh = weights
+    p = xyxy_to_cxcywh(proposals)
+    g = xyxy_to_cxcywh(gt_boxes.to(proposals.dtype))
+    tx = wx * (g[:, 0] - p[:, 0]) / p[:, 2]
+    ty = wy * (g[:, 1] - p[:, 1]) / p[:, 3]
+    tw = ww * torch.log(g[:, 2] / p[:, 2])
+    th = wh * torch.log(g[:, 3] / p[:, 3])
+    return torch.stack((tx, ty, tw, th), dim=1)
+
+
 def encode_boxes(
     proposals: Tensor,
     gt_boxes: Tensor,
@@ -170,46 +253,34 @@ def encode_boxes(
     Shifts are measured in proposal widths and sizes as log-ratios, so a target means the
     same for a small and a large box. The weights only rescale the targets to about unit
     variance: (10, 10, 5, 5) for the R-CNN heads, (1, 1, 1, 1) for the RPN (torchvision).
+    Both box sets need positive widths and heights (a zero width would give ±inf).
 
     >>> encode_boxes(torch.tensor([[0.0, 0.0, 10.0, 10.0]]), torch.tensor([[1.0, 0.0, 11.0, 20.0]]))
     tensor([[1.0000, 5.0000, 0.0000, 3.4657]])
     """
+    check_boxes_shape("proposals", proposals)
+    check_boxes_shape("gt_boxes", gt_boxes)
     if proposals.shape != gt_boxes.shape:
         raise ValueError(
             f"encode_boxes pairs proposal i with ground truth i, so both need the same shape; "
             f"got {tuple(proposals.shape)} and {tuple(gt_boxes.shape)}"
         )
-    wx, wy, ww, wh = weights
-    p = xyxy_to_cxcywh(proposals)
-    g = xyxy_to_cxcywh(gt_boxes.to(proposals.dtype))
-    tx = wx * (g[:, 0] - p[:, 0]) / p[:, 2]
-    ty = wy * (g[:, 1] - p[:, 1]) / p[:, 3]
-    tw = ww * torch.log(g[:, 2] / p[:, 2])
-    th = wh * torch.log(g[:, 3] / p[:, 3])
-    return torch.stack((tx, ty, tw, th), dim=1)
-
-
-def decode_boxes(
-    proposals: Tensor,
-    deltas: Tensor,
-    weights: Sequence[float] = (10.0, 10.0, 5.0, 5.0),
-    clip: float = BBOX_XFORM_CLIP,
-) -> Tensor:
-    """Apply regression outputs to proposals: the inverse of :func:`encode_boxes`.
-
-    ``deltas`` is ``(K, 4)`` or, for class-specific regression, ``(K, 4·C)``; the result has
-    the same shape (boxes xyxy). ``dw``/``dh`` are clamped at ``clip`` (≈ log 62.5) before
-    ``exp``, so a wild prediction gives a big box, never ``inf``.
-
-    >>> p = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
-    >>> decode_boxes(p, encode_boxes(p, torch.tensor([[1.0, 0.0, 11.0, 20.0]])))
-    tensor([[ 1.,  0., 11., 20.]])
-    """
-    if deltas.dim() != 2 or deltas.shape[1] % 4 != 0 or len(deltas) != len(proposals):
-        raise ValueError(
-            f"deltas must be (K, 4) or (K, 4·C) for K = {len(proposals)} proposals; "
-            f"got {tuple(deltas.shape)}"
+    if not proposals.is_floating_point():
+        raise TypeError(
+            f"proposals must be floating point (the targets are fractions), got "
+            f"{proposals.dtype}; use proposals.float()"
         )
+    weights = _check_weights(weights)
+    if len(proposals) and not bool(_check_sized(proposals) & _check_sized(gt_boxes)):
+        for name, boxes in (("proposals", proposals), ("gt_boxes", gt_boxes)):
+            if not bool(_check_sized(boxes)):
+                raise ValueError(_first_unsized(name, boxes))
+    return _encode_boxes(proposals, gt_boxes, weights)
+
+
+def _decode_boxes(
+    proposals: Tensor, deltas: Tensor, weights: Sequence[float], clip: float = BBOX_XFORM_CLIP
+) -> Tensor:
     wx, wy, ww, wh = weights
     d = deltas.reshape(len(deltas), -1, 4)  # (K, C, 4)
     p = xyxy_to_cxcywh(proposals.to(deltas.dtype))[:, None, :]  # (K, 1, 4)
@@ -224,17 +295,69 @@ def decode_boxes(
     return boxes.reshape(deltas.shape)
 
 
-# --------------------------------------------------------------------------- clean-up
-def clip_boxes(boxes: Tensor, image_size: tuple[int, int]) -> Tensor:
-    """Clamp xyxy boxes into an image of ``image_size = (height, width)``.
+def decode_boxes(
+    proposals: Tensor,
+    deltas: Tensor,
+    weights: Sequence[float] = (10.0, 10.0, 5.0, 5.0),
+    clip: float = BBOX_XFORM_CLIP,
+) -> Tensor:
+    """Apply regression outputs to proposals: the inverse of :func:`encode_boxes`.
 
-    >>> clip_boxes(torch.tensor([[-5.0, 2.0, 50.0, 80.0]]), (64, 32))
-    tensor([[ 0.,  2., 32., 64.]])
+    ``deltas`` is ``(K, 4)`` or, for class-specific regression, ``(K, 4·C)``; the result has
+    the same shape (boxes xyxy). ``dw``/``dh`` are clamped at ``clip`` (≈ log 62.5) before
+    ``exp``, so a wild prediction gives a big box, never ``inf``. NaN/inf in the proposals
+    or deltas (a diverged regressor) are refused.
+
+    >>> p = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
+    >>> decode_boxes(p, encode_boxes(p, torch.tensor([[1.0, 0.0, 11.0, 20.0]])))
+    tensor([[ 1.,  0., 11., 20.]])
     """
+    check_boxes_shape("proposals", proposals)
+    check_tensor("deltas", deltas)
+    if deltas.dim() != 2 or deltas.shape[1] % 4 != 0 or len(deltas) != len(proposals):
+        raise ValueError(
+            f"deltas must be (K, 4) or (K, 4·C) for K = {len(proposals)} proposals; "
+            f"got {tuple(deltas.shape)}"
+        )
+    if not deltas.is_floating_point():
+        raise TypeError(f"deltas must be floating point, got {deltas.dtype}; use deltas.float()")
+    weights = _check_weights(weights)
+    clip = check_number("clip", clip, minimum=-math.inf)
+    if len(proposals) and not bool(torch.isfinite(deltas).all() & torch.isfinite(proposals).all()):
+        if not bool(torch.isfinite(proposals).all()):
+            raise ValueError(first_bad_box("proposals", proposals, ordered=False))
+        i = int(torch.where(~torch.isfinite(deltas).all(dim=1))[0][0])
+        raise ValueError(
+            f"deltas row {i} is {fmt_row(deltas[i])}: deltas must be finite (no NaN/inf); "
+            "a regression head that outputs NaN has diverged (lower the learning rate)"
+        )
+    return _decode_boxes(proposals, deltas, weights, clip)
+
+
+# --------------------------------------------------------------------------- clean-up
+def _clip_boxes(boxes: Tensor, image_size: tuple[int, int]) -> Tensor:
     height, width = image_size
     x = boxes[..., 0::2].clamp(min=0, max=width)
     y = boxes[..., 1::2].clamp(min=0, max=height)
     return torch.stack((x[..., 0], y[..., 0], x[..., 1], y[..., 1]), dim=-1)
+
+
+def clip_boxes(boxes: Tensor, image_size: tuple[int, int]) -> Tensor:
+    """Clamp xyxy boxes into an image of ``image_size = (height, width)``.
+
+    ``boxes`` may be ``(K, 4)`` or ``(..., 4)``; the image size must be positive.
+
+    >>> clip_boxes(torch.tensor([[-5.0, 2.0, 50.0, 80.0]]), (64, 32))
+    tensor([[ 0.,  2., 32., 64.]])
+    """
+    image_size = check_image_size("image_size", image_size)
+    return _clip_boxes(check_boxes("boxes", boxes, allow_batch=True), image_size)
+
+
+def _remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    return torch.where((w >= min_size) & (h >= min_size))[0]
 
 
 def remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
@@ -243,16 +366,11 @@ def remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
     >>> remove_small_boxes(torch.tensor([[0.0, 0.0, 1.0, 5.0], [0.0, 0.0, 4.0, 4.0]]), 2.0)
     tensor([1])
     """
-    w = boxes[:, 2] - boxes[:, 0]
-    h = boxes[:, 3] - boxes[:, 1]
-    return torch.where((w >= min_size) & (h >= min_size))[0]
+    min_size = check_number("min_size", min_size)
+    return _remove_small_boxes(check_boxes("boxes", boxes, ordered=False), min_size)
 
 
 # --------------------------------------------------------------------------- input checks
-def _fmt_row(row: Tensor) -> str:
-    return "(" + ", ".join(f"{v:g}" for v in row.tolist()) + ")"
-
-
 def validate_boxes(
     boxes: Any,
     image_size: tuple[int, int] | None = None,
@@ -288,37 +406,25 @@ y1 ≤ y2; did you pass xywh? convert with xywh_to_xyxy
         )
     if len(boxes) == 0:
         return boxes
-    finite = torch.isfinite(boxes).all(dim=1)
-    if not bool(finite.all()):
-        i = int(torch.where(~finite)[0][0])
-        raise ValueError(
-            f"{name} row {i} is {_fmt_row(boxes[i])}: boxes must be finite (no NaN/inf)"
-        )
-    for axis, (lo, hi) in (("x", (0, 2)), ("y", (1, 3))):
-        bad = boxes[:, hi] < boxes[:, lo]
-        if bool(bad.any()):
-            i = int(torch.where(bad)[0][0])
-            raise ValueError(
-                f"{name} row {i} is {_fmt_row(boxes[i])}: {axis}2 < {axis}1. {name} must be xyxy "
-                f"with x1 ≤ x2 and y1 ≤ y2; did you pass xywh? convert with xywh_to_xyxy"
-            )
+    if not bool(boxes_ok(boxes)):
+        raise ValueError(first_bad_box(name, boxes))
     if not allow_degenerate:
         flat = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
         if bool(flat.any()):
             i = int(torch.where(flat)[0][0])
             raise ValueError(
-                f"{name} row {i} is {_fmt_row(boxes[i])}: zero width or height. Degenerate boxes "
+                f"{name} row {i} is {fmt_row(boxes[i])}: zero width or height. Degenerate boxes "
                 f"have no area (IoU 0/0, log(0) in box regression); drop them, e.g. with "
                 f"{name}[remove_small_boxes({name}, 1.0)]"
             )
     if image_size is not None:
-        height, width = image_size
+        height, width = check_image_size("image_size", image_size)
         limit = boxes.new_tensor([0.0, 0.0, width, height])
         outside = (boxes[:, :2] < limit[:2]).any(dim=1) | (boxes[:, 2:] > limit[2:]).any(dim=1)
         if bool(outside.any()):
             i = int(torch.where(outside)[0][0])
             raise ValueError(
-                f"{name} row {i} is {_fmt_row(boxes[i])}: outside the image (height {height}, "
+                f"{name} row {i} is {fmt_row(boxes[i])}: outside the image (height {height}, "
                 f"width {width}); boxes are (x, y) pixels, so x ≤ width and y ≤ height. "
                 f"Use clip_boxes({name}, (height, width)) if it only sticks out a little"
             )
@@ -339,6 +445,9 @@ def validate_target(
     >>> validate_target({"boxes": torch.zeros((0, 4)), "labels": torch.zeros(0, dtype=torch.int64)}, 3)
     {'boxes': tensor([], size=(0, 4)), 'labels': tensor([], dtype=torch.int64)}
     """
+    num_classes = check_int(
+        "num_classes", num_classes, minimum=2, hint="it counts the background as class 0"
+    )
     if not isinstance(target, Mapping):
         raise TypeError(
             f"a target must be a dict with 'boxes' and 'labels', got {type(target).__name__}"

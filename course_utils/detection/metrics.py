@@ -32,7 +32,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.detection.boxes import box_iou
+from course_utils._checks import (
+    boxes_ok,
+    check_boxes_shape,
+    check_choice,
+    check_int,
+    check_probability,
+    check_tensor,
+    describe,
+    first_bad_box,
+)
+from course_utils.detection.boxes import _box_iou
 
 __all__ = ["match_detections", "precision_recall", "average_precision", "mean_average_precision"]
 
@@ -41,8 +51,32 @@ _RULES = ("voc", "coco")
 
 
 def _check_rule(rule: str) -> None:
-    if rule not in _RULES:
-        raise ValueError(f"rule must be one of {_RULES}, got {rule!r}")
+    check_choice("rule", rule, _RULES)
+
+
+def _check_scores(name: str, scores: Tensor, n: int) -> None:
+    check_tensor(name, scores)
+    if scores.shape != (n,):
+        raise ValueError(f"need one score per box: {n} boxes, {name} {tuple(scores.shape)}")
+    if scores.dtype == torch.bool or scores.is_complex():
+        raise TypeError(f"{name} must be real numbers, got dtype {scores.dtype}")
+
+
+def _check_values(boxes: dict[str, Tensor], scores: dict[str, Tensor]) -> None:
+    """One read-back: every box finite with x1 ≤ x2, y1 ≤ y2, and no NaN score."""
+    checks = [boxes_ok(b) for b in boxes.values() if len(b)]
+    checks += [~torch.isnan(s).any() for s in scores.values() if len(s)]
+    if checks and not bool(torch.stack(checks).all()):
+        for name, b in boxes.items():
+            if len(b) and not bool(boxes_ok(b)):
+                raise ValueError(first_bad_box(name, b))
+        for name, s in scores.items():
+            if len(s) and bool(torch.isnan(s).any()):
+                i = int(torch.where(torch.isnan(s))[0][0])
+                raise ValueError(
+                    f"{name}[{i}] is NaN: a NaN score cannot be ranked, so it is refused; "
+                    "drop the detection or find where the NaN came from"
+                )
 
 
 def _greedy_match(iou: Tensor, iou_threshold: float, rule: str) -> Tensor:
@@ -96,16 +130,18 @@ def match_detections(
     tensor([False,  True])
     """
     _check_rule(rule)
+    iou_threshold = check_probability("iou_threshold", iou_threshold)
+    check_boxes_shape("pred_boxes", pred_boxes)
+    check_boxes_shape("gt_boxes", gt_boxes)
     # evaluation is bookkeeping, not number crunching: do it on the CPU
     pred_boxes, pred_scores, gt_boxes = (
-        t.detach().cpu() for t in (pred_boxes, pred_scores, gt_boxes)
+        t.detach().cpu() if isinstance(t, Tensor) else t
+        for t in (pred_boxes, pred_scores, gt_boxes)
     )
-    if pred_scores.shape != (len(pred_boxes),):
-        raise ValueError(
-            f"need one score per box: {len(pred_boxes)} boxes, scores {tuple(pred_scores.shape)}"
-        )
+    _check_scores("pred_scores", pred_scores, len(pred_boxes))
+    _check_values({"pred_boxes": pred_boxes, "gt_boxes": gt_boxes}, {"pred_scores": pred_scores})
     order = _sorted_by_score(pred_scores)
-    iou = box_iou(pred_boxes[order].double(), gt_boxes.double())
+    iou = _box_iou(pred_boxes[order].double(), gt_boxes.double())
     tp = torch.zeros(len(pred_boxes), dtype=torch.bool)
     tp[order] = _greedy_match(iou, iou_threshold, rule)
     return tp
@@ -121,6 +157,9 @@ def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int) -> tuple[Tensor
     >>> p.tolist(), r.tolist()
     ([1.0, 0.5, 0.6666666666666666], [0.25, 0.25, 0.5])
     """
+    num_gt = check_int("num_gt", num_gt)
+    check_tensor("scores", scores)
+    check_tensor("is_tp", is_tp)
     if num_gt < 1:
         raise ValueError(
             "recall needs at least one ground-truth object (num_gt ≥ 1); a class "
@@ -130,6 +169,13 @@ def precision_recall(scores: Tensor, is_tp: Tensor, num_gt: int) -> tuple[Tensor
         raise ValueError(
             f"scores and is_tp must be 1-D of equal length, got {tuple(scores.shape)}, "
             f"{tuple(is_tp.shape)}"
+        )
+    if len(scores) and bool(torch.isnan(scores).any()):
+        raise ValueError("scores contain NaN: a NaN score cannot be ranked, so it is refused")
+    if int(is_tp.sum()) > num_gt:
+        raise ValueError(
+            f"is_tp has {int(is_tp.sum())} true positives but num_gt = {num_gt}: each object is "
+            "found at most once, so there cannot be more true positives than objects"
         )
     tp = is_tp[_sorted_by_score(scores)].to(torch.float64)
     tp_cum = torch.cumsum(tp, dim=0)
@@ -150,12 +196,28 @@ def average_precision(recall: Tensor, precision: Tensor, method: str = "all") ->
     (every recall step, VOC 2010+), ``"voc11"`` (11 recall points, VOC 2007) or
     ``"coco101"`` (101 points, COCO). No detections → 0.
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    check_choice("method", method, _METHODS)
+    check_tensor("recall", recall)
+    check_tensor("precision", precision)
+    if recall.dim() != 1 or recall.shape != precision.shape:
+        raise ValueError(
+            f"recall and precision must be 1-D of equal length, got {tuple(recall.shape)}, "
+            f"{tuple(precision.shape)}"
+        )
     recall = recall.to(torch.float64)
     precision = precision.to(torch.float64)
     if len(recall) == 0:
         return 0.0
+    inside = (recall >= 0) & (recall <= 1) & (precision >= 0) & (precision <= 1)
+    if not bool(inside.all()):
+        raise ValueError(
+            "recall and precision must lie in [0, 1] (no NaN); pass what precision_recall returns"
+        )
+    if bool((recall[1:] < recall[:-1]).any()):
+        raise ValueError(
+            "recall must not decrease (it is cumulative, highest score first); pass what "
+            "precision_recall returns"
+        )
     if method == "all":
         r = torch.cat((recall.new_zeros(1), recall, recall.new_ones(1)))
         p = _envelope(torch.cat((precision.new_zeros(1), precision, precision.new_zeros(1))))
@@ -189,29 +251,56 @@ def mean_average_precision(
     ``map`` is NaN when there is no ground truth at all.
     """
     _check_rule(rule)
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    check_choice("method", method, _METHODS)
+    iou_threshold = check_probability("iou_threshold", iou_threshold)
+    for arg, name in ((preds, "preds"), (targets, "targets")):
+        if isinstance(arg, Tensor | Mapping | str) or not isinstance(arg, Sequence):
+            raise TypeError(
+                f"{name} must be a list with one dict per image (as torchvision's detectors "
+                f"return them and torchmetrics takes them), got {type(arg).__name__}; for one "
+                f"image pass [{name[:-1]}]"
+            )
     if len(preds) != len(targets):
         raise ValueError(f"got predictions for {len(preds)} images but targets for {len(targets)}")
     all_scores, all_tp, all_labels, gt_labels = [], [], [], []
     for i, (pred, target) in enumerate(zip(preds, targets, strict=True)):
-        for key, d, name in (
-            ("scores", pred, "preds"),
-            ("boxes", pred, "preds"),
-            ("labels", pred, "preds"),
-            ("boxes", target, "targets"),
-            ("labels", target, "targets"),
+        for d, name, keys in (
+            (pred, "preds", ("boxes", "scores", "labels")),
+            (target, "targets", ("boxes", "labels")),
         ):
-            if key not in d:
-                raise ValueError(f"{name}[{i}] has no {key!r}; keys are {sorted(d)}")
+            if not isinstance(d, Mapping):
+                raise TypeError(
+                    f"{name}[{i}] must be a dict with keys {list(keys)}, got {type(d).__name__}"
+                )
+            for key in keys:
+                if key not in d:
+                    raise ValueError(f"{name}[{i}] has no {key!r}; keys are {sorted(d)}")
+                check_tensor(
+                    f"{name}[{i}][{key!r}]", d[key], hint="use torch.tensor(...), as torchmetrics"
+                )
         # evaluation is bookkeeping, not number crunching: do it on the CPU
         boxes, scores, labels = (pred[k].detach().cpu() for k in ("boxes", "scores", "labels"))
         g_boxes, g_labels = (target[k].detach().cpu() for k in ("boxes", "labels"))
         if not len(boxes) == len(scores) == len(labels) or len(g_boxes) != len(g_labels):
             raise ValueError(f"image {i}: boxes, scores and labels must have the same length")
+        boxes = boxes.reshape(-1, 4) if boxes.numel() == 0 else boxes  # torchmetrics' empty []
+        g_boxes = g_boxes.reshape(-1, 4) if g_boxes.numel() == 0 else g_boxes
+        check_boxes_shape(f"preds[{i}]['boxes']", boxes)
+        check_boxes_shape(f"targets[{i}]['boxes']", g_boxes)
+        _check_scores(f"preds[{i}]['scores']", scores, len(boxes))
+        for name, lab in ((f"preds[{i}]['labels']", labels), (f"targets[{i}]['labels']", g_labels)):
+            if lab.dim() != 1 or lab.is_floating_point() or lab.is_complex():
+                raise TypeError(
+                    f"{name} must be a 1-D integer tensor of class indices, got "
+                    f"{describe(lab)}; use .long()"
+                )
+        _check_values(
+            {f"preds[{i}]['boxes']": boxes, f"targets[{i}]['boxes']": g_boxes},
+            {f"preds[{i}]['scores']": scores},
+        )
         order = _sorted_by_score(scores)
         # one IoU matrix per image; pairs of different classes get −1 so they never match
-        iou = box_iou(boxes[order].double().reshape(-1, 4), g_boxes.double().reshape(-1, 4))
+        iou = _box_iou(boxes[order].double(), g_boxes.double())
         same_class = labels[order].reshape(-1, 1) == g_labels.reshape(1, -1)
         tp = _greedy_match(torch.where(same_class, iou, -1.0), iou_threshold, rule)
         all_scores.append(scores[order].double())

@@ -9,6 +9,10 @@ Ties: boxes are ordered by a *stable* descending sort of the scores, so among eq
 the box with the lower index comes first — the order torchvision's CPU kernel uses too.
 (On the GPU torchvision does not promise an order for ties.)
 
+NaN: a NaN box or score is refused with a ``ValueError`` (torchvision silently keeps a
+NaN box and ranks a NaN score first). float16/bfloat16 boxes: the IoU is computed in
+float32, so the kept set is the float32 one (torchvision's kernels do the same).
+
 >>> boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 1.0, 11.0, 11.0], [20.0, 20.0, 30.0, 30.0]])
 >>> nms(boxes, torch.tensor([0.9, 0.8, 0.7]), iou_threshold=0.5)
 tensor([0, 2])
@@ -23,20 +27,39 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.detection.boxes import box_iou
+from course_utils._checks import (
+    boxes_ok,
+    check_boxes_shape,
+    check_probability,
+    check_tensor,
+    first_bad_box,
+)
+from course_utils.detection.boxes import _box_iou
 
 __all__ = ["NMSStep", "nms", "nms_steps", "batched_nms"]
 
 
-def _check(boxes: Tensor, scores: Tensor, iou_threshold: float) -> None:
-    if boxes.dim() != 2 or boxes.shape[1] != 4:
-        raise ValueError(f"boxes must have shape (N, 4) in xyxy, got {tuple(boxes.shape)}")
+def _check(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
+    """The boundary checks of the three NMS functions; one read-back for the values."""
+    check_boxes_shape("boxes", boxes)
+    check_tensor("scores", scores)
     if scores.shape != (len(boxes),):
         raise ValueError(
             f"scores must have shape ({len(boxes)},), one per box; got {tuple(scores.shape)}"
         )
-    if not 0.0 <= iou_threshold <= 1.0:
-        raise ValueError(f"iou_threshold is an IoU, so it lies in [0, 1]; got {iou_threshold}")
+    if scores.dtype == torch.bool or scores.is_complex():
+        raise TypeError(f"scores must be real numbers, got dtype {scores.dtype}")
+    iou_threshold = check_probability("iou_threshold", iou_threshold)
+    if len(boxes) and not bool(boxes_ok(boxes) & ~torch.isnan(scores).any()):
+        if not bool(boxes_ok(boxes)):
+            raise ValueError(first_bad_box("boxes", boxes))
+        i = int(torch.where(torch.isnan(scores))[0][0])
+        raise ValueError(
+            f"scores[{i}] is NaN: a NaN score has no place in the ranking (torch.sort puts it "
+            "first and NMS would keep it over every real score), so it is refused; drop it with "
+            "keep = ~scores.isnan() or find where it came from"
+        )
+    return iou_threshold
 
 
 def _threshold_below(iou_threshold: float, dtype: torch.dtype) -> Tensor:
@@ -56,7 +79,8 @@ def _suppression_matrix(
     boxes: Tensor, iou_threshold: float, labels: Tensor | None = None
 ) -> Tensor:
     """``S[i, j]`` is True when box i would remove box j (IoU above threshold, same class)."""
-    suppress = box_iou(boxes, boxes) > _threshold_below(iou_threshold, boxes.dtype)
+    iou = _box_iou(boxes, boxes)  # float32 or wider, also for float16/bfloat16 boxes
+    suppress = iou > _threshold_below(iou_threshold, iou.dtype)
     if labels is not None:
         suppress &= labels[:, None] == labels[None, :]
     return suppress
@@ -86,7 +110,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     >>> nms(torch.tensor([[0.0, 0.0, 4.0, 4.0], [0.0, 0.0, 4.0, 3.0]]), torch.tensor([0.6, 0.9]), 0.5)
     tensor([1])
     """
-    _check(boxes, scores, iou_threshold)
+    iou_threshold = _check(boxes, scores, iou_threshold)
     if len(boxes) == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
@@ -105,9 +129,14 @@ def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: fl
     >>> batched_nms(b, torch.tensor([0.9, 0.8]), torch.tensor([1, 2]), 0.5)  # other class: kept
     tensor([0, 1])
     """
-    _check(boxes, scores, iou_threshold)
+    if isinstance(boxes, Tensor) and boxes.numel() == 0:  # torchvision: any empty input → []
+        return torch.empty(0, dtype=torch.int64, device=boxes.device)
+    iou_threshold = _check(boxes, scores, iou_threshold)
+    check_tensor("labels", labels)
     if labels.shape != scores.shape:
         raise ValueError(f"labels must have shape ({len(boxes)},), got {tuple(labels.shape)}")
+    if labels.is_floating_point() or labels.is_complex():
+        raise TypeError(f"labels must be integer class indices, got {labels.dtype}; use .long()")
     if len(boxes) == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
@@ -140,13 +169,13 @@ def nms_steps(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Iterator[N
     >>> [(s.picked, s.suppressed.tolist()) for s in nms_steps(b, torch.tensor([0.9, 0.8, 0.7]), 0.5)]
     [(0, [1]), (2, [])]
     """
-    _check(boxes, scores, iou_threshold)
+    iou_threshold = _check(boxes, scores, iou_threshold)
     remaining = torch.sort(scores, descending=True, stable=True).indices
     kept: list[int] = []
     step = 0
     while len(remaining):
         best, rest = int(remaining[0]), remaining[1:]
-        ious = box_iou(boxes[best : best + 1], boxes[rest])[0]
+        ious = _box_iou(boxes[best : best + 1], boxes[rest])[0]
         gone = ious > _threshold_below(iou_threshold, ious.dtype)
         kept.append(best)
         yield NMSStep(

@@ -25,7 +25,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from course_utils.detection.boxes import box_iou, remove_small_boxes, xywh_to_xyxy
+from course_utils._checks import (
+    check_boxes,
+    check_choice,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_probability,
+)
+from course_utils.detection.boxes import _box_iou, _remove_small_boxes, xywh_to_xyxy
 
 __all__ = ["selective_search_boxes", "proposal_recall"]
 
@@ -130,10 +138,12 @@ def selective_search_boxes(
     the same boxes in the same order. (Do not run it from several Python threads at once:
     ``rand()`` is shared by the whole process.)
     """
-    if mode not in _MODES:
-        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
-    if max_proposals < 1:
-        raise ValueError(f"max_proposals must be at least 1, got {max_proposals}")
+    check_choice("mode", mode, _MODES)
+    max_proposals = check_positive_int("max_proposals", max_proposals)
+    min_size = check_number("min_size", min_size, minimum=0, hint="pixels")
+    scale = check_number("scale", scale, minimum=1, hint="Felzenszwalb's k, e.g. 150")
+    sigma = check_number("sigma", sigma, minimum=0, maximum=float("inf"), max_open=True)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1, hint="C's srand takes 32 bits")
     cv2 = _import_ximgproc()
     bgr = _to_bgr_uint8(image)
     srand = _c_srand()
@@ -169,7 +179,7 @@ def selective_search_boxes(
     # de-duplicate, keeping the first (best-ranked) copy of each box
     _, first = np.unique(rects, axis=0, return_index=True)
     boxes = xywh_to_xyxy(torch.from_numpy(rects[np.sort(first)]))  # x2 = x + w, y2 = y + h
-    boxes = boxes[remove_small_boxes(boxes, min_size)]
+    boxes = boxes[_remove_small_boxes(boxes, min_size)]
     return boxes[:max_proposals]
 
 
@@ -188,6 +198,7 @@ def proposal_recall(
     ...                 torch.tensor([[1.0, 1.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0]]))
     0.5
     """
+    iou = check_probability("iou", iou)
     if isinstance(proposals, Tensor) != isinstance(gt_boxes, Tensor):
         raise TypeError("pass proposals and gt_boxes both as tensors (one image) or both as lists")
     if isinstance(proposals, Tensor):
@@ -197,8 +208,10 @@ def proposal_recall(
             f"got proposals for {len(proposals)} images but ground truth for {len(gt_boxes)}"
         )
     found = total = 0
-    for props, gts in zip(proposals, gt_boxes, strict=True):
+    for i, (props, gts) in enumerate(zip(proposals, gt_boxes, strict=True)):
+        check_boxes(f"proposals[{i}]", props)
+        check_boxes(f"gt_boxes[{i}]", gts)
         total += len(gts)
         if len(gts) and len(props):
-            found += int((box_iou(gts, props.to(gts.dtype)).max(dim=1).values >= iou).sum())
+            found += int((_box_iou(gts, props.to(gts.dtype)).max(dim=1).values >= iou).sum())
     return found / total if total else float("nan")

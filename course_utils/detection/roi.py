@@ -32,6 +32,8 @@ import torch
 import torchvision
 from torch import Tensor
 
+from course_utils._checks import check_int, check_number, check_positive_int, check_tensor, fmt_row
+
 __all__ = ["boxes_to_rois", "roi_pool", "roi_pool_loops", "roi_align"]
 
 _FLT_MAX = float(torch.finfo(torch.float32).max)
@@ -53,6 +55,11 @@ def boxes_to_rois(boxes: Tensor | Sequence[Tensor], dtype: torch.dtype | None = 
                 f"{tuple(boxes.shape)}; for boxes of one image pass a list: [boxes]"
             )
         return boxes if dtype is None else boxes.to(dtype)
+    if isinstance(boxes, str) or not isinstance(boxes, Sequence):
+        raise TypeError(
+            "rois must be a (K, 5) tensor of rows (batch_index, x1, y1, x2, y2) or a list with "
+            f"one (K_i, 4) box tensor per image, got {type(boxes).__name__}"
+        )
     parts = []
     for i, b in enumerate(boxes):
         if not isinstance(b, Tensor) or b.dim() != 2 or b.shape[1] != 4:
@@ -66,15 +73,60 @@ def boxes_to_rois(boxes: Tensor | Sequence[Tensor], dtype: torch.dtype | None = 
 
 
 def _check_features(features: Tensor) -> None:
+    check_tensor("features", features)
     if features.dim() != 4:
         raise ValueError(f"features must be (N, C, H, W), got shape {tuple(features.shape)}")
+    if not features.is_floating_point():
+        raise TypeError(f"features must be floating point, got {features.dtype}; use .float()")
 
 
 def _pair(size: int | tuple[int, int]) -> tuple[int, int]:
-    h, w = (size, size) if isinstance(size, int) else tuple(size)
-    if h < 1 or w < 1:
-        raise ValueError(f"output_size must be positive, got {size}")
-    return int(h), int(w)
+    if isinstance(size, Sequence) and not isinstance(size, str):
+        if len(size) != 2:
+            raise ValueError(f"output_size must be an int or (height, width), got {size!r}")
+        h = check_positive_int("output_size[0] (height)", size[0])
+        w = check_positive_int("output_size[1] (width)", size[1])
+        return h, w
+    size = check_positive_int("output_size", size, hint="the pooled grid, e.g. 7 for 7×7")
+    return size, size
+
+
+def _prepare(
+    features: Tensor, rois: Tensor | Sequence[Tensor], output_size, spatial_scale: float
+) -> tuple[Tensor, tuple[int, int], float]:
+    """The shared boundary of the RoI ops: features, RoIs (finite, batch indices in range),
+    output size and scale. One read-back for the RoI values, none for a list of boxes
+    (whose batch indices are right by construction) beyond the finiteness."""
+    _check_features(features)
+    out = _pair(output_size)
+    spatial_scale = check_number(
+        "spatial_scale", spatial_scale, minimum=0, min_open=True, maximum=torch.inf, max_open=True,
+        hint="feature size / image size, e.g. 1/16",
+    )  # fmt: skip
+    as_list = not isinstance(rois, Tensor)
+    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    if len(rois):
+        num_images = len(features)
+        batch = rois[:, 0]
+        ok = torch.isfinite(rois).all()
+        if not as_list:  # C++ truncates the float index; the kernels do not check it
+            ok &= ((batch > -1) & (batch < num_images)).all()
+        if not bool(ok):
+            finite = torch.isfinite(rois).all(dim=1)
+            if not bool(finite.all()):
+                i = int(torch.where(~finite)[0][0])
+                raise ValueError(
+                    f"rois row {i} is {fmt_row(rois[i])}: RoIs must be finite (no NaN/inf); a "
+                    "NaN box has no cells to pool, so it is refused"
+                )
+            bad = ~((batch > -1) & (batch < num_images))
+            i = int(torch.where(bad)[0][0])
+            raise ValueError(
+                f"rois row {i} has batch index {batch[i].item():g}, but features hold "
+                f"{num_images} image(s): batch indices must be in 0..{num_images - 1} (column 0); "
+                "build the rows with boxes_to_rois([boxes_of_image_0, boxes_of_image_1, ...])"
+            )
+    return rois, out, spatial_scale
 
 
 def _round_half_away(x: Tensor) -> Tensor:
@@ -116,9 +168,7 @@ def roi_pool_loops(
     :func:`roi_pool` (``benchmarks/bench_detection.py``). Unlike the kernel, a NaN
     feature makes its bin NaN.
     """
-    _check_features(features)
-    out_h, out_w = _pair(output_size)
-    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    rois, (out_h, out_w), spatial_scale = _prepare(features, rois, output_size, spatial_scale)
     _, channels, height, width = features.shape
     out = features.new_zeros((len(rois), channels, out_h, out_w))
     scale = torch.tensor(spatial_scale, dtype=features.dtype)
@@ -220,18 +270,16 @@ def roi_pool(
     are skipped and an all-NaN or all-−inf bin gives −FLT_MAX. Autograd works (through the
     gathers), but for training speed use torchvision's kernel.
     """
-    _check_features(features)
-    out_h, out_w = _pair(output_size)
-    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    rois, (out_h, out_w), spatial_scale = _prepare(features, rois, output_size, spatial_scale)
     num_images, channels, height, width = features.shape
     if len(rois) == 0:
         return features.new_zeros((0, channels, out_h, out_w))
+    if features.dtype in (torch.float16, torch.bfloat16):
+        # in float32 and back, as torchvision's autocast does: −FLT_MAX (an all-NaN bin)
+        # has no float16 value, and the max itself is exact in any precision
+        out = roi_pool(features.float(), rois.float(), (out_h, out_w), spatial_scale)
+        return out.to(features.dtype)
     batch = rois[:, 0].long()  # C++ truncates the float index
-    if bool(((batch < 0) | (batch >= num_images)).any()):
-        raise ValueError(
-            f"roi batch indices must be in 0..{num_images - 1} for {num_images} images, "
-            f"got {batch.unique().tolist()}"
-        )
     hs, he, ws, we = _bin_edges(rois, spatial_scale, out_h, out_w, height, width)
     a = _log2_floor((he - hs).clamp(min=1))  # table level of every bin row, (K, out_h)
     b = _log2_floor((we - ws).clamp(min=1))  # ... and bin column, (K, out_w)
@@ -279,12 +327,17 @@ def roi_align(
     >>> roi_align(feats, [torch.tensor([[0.0, 0.0, 4.0, 4.0]])], output_size=1)
     tensor([[[[7.5000]]]])
     """
-    _check_features(features)
-    rois = boxes_to_rois(rois, dtype=features.dtype).to(features.device)
+    rois, out, spatial_scale = _prepare(features, rois, output_size, spatial_scale)
+    sampling_ratio = check_int(
+        "sampling_ratio", sampling_ratio, minimum=-1,
+        hint="samples per bin side; 0 or -1 let the kernel choose (ceil of the bin size)",
+    )  # fmt: skip
+    if not isinstance(aligned, bool):
+        raise TypeError(f"aligned must be True or False, got {aligned!r}")
     return torchvision.ops.roi_align(
         features,
         rois,
-        output_size=_pair(output_size),
+        output_size=out,
         spatial_scale=spatial_scale,
         sampling_ratio=sampling_ratio,
         aligned=aligned,

@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+# the unchecked cores: the detectors check images, proposals and targets at their boundary
 from course_utils.detection.boxes import (
-    box_iou,
-    clip_boxes,
-    decode_boxes,
-    encode_boxes,
-    remove_small_boxes,
+    _box_iou,
+    _clip_boxes,
+    _decode_boxes,
+    _encode_boxes,
+    _remove_small_boxes,
 )
 
 __all__ = [
@@ -85,7 +86,7 @@ def sample_proposals(
     """
     proposals = torch.cat([proposals.to(gt_boxes.dtype), gt_boxes])
     if len(gt_boxes):
-        iou = box_iou(gt_boxes, proposals)  # (G, P)
+        iou = _box_iou(gt_boxes, proposals)  # (G, P)
         best_iou, best_gt = iou.max(dim=0)
         labels = torch.where(best_iou >= fg_iou, gt_labels[best_gt], torch.zeros_like(best_gt))
     else:
@@ -105,7 +106,7 @@ def sample_proposals(
     targets = torch.zeros_like(boxes)
     if len(gt_boxes):
         fg = labels > 0
-        targets[fg] = encode_boxes(boxes[fg], gt_boxes[best_gt[keep][fg]], BOX_CODER_WEIGHTS)
+        targets[fg] = _encode_boxes(boxes[fg], gt_boxes[best_gt[keep][fg]], BOX_CODER_WEIGHTS)
     return boxes, labels, targets
 
 
@@ -139,8 +140,8 @@ def postprocess_detections(
 
     num_classes = class_logits.shape[1]
     scores_all = F.softmax(class_logits, dim=1)
-    boxes_all = decode_boxes(torch.cat(list(proposals)), box_deltas, BOX_CODER_WEIGHTS)
-    boxes_all = clip_boxes(boxes_all.reshape(-1, num_classes, 4), image_size)
+    boxes_all = _decode_boxes(torch.cat(list(proposals)), box_deltas, BOX_CODER_WEIGHTS)
+    boxes_all = _clip_boxes(boxes_all.reshape(-1, num_classes, 4), image_size)
     results = []
     for boxes, scores in zip(
         boxes_all.split([len(p) for p in proposals]),
@@ -156,7 +157,7 @@ def postprocess_detections(
         )
         keep = torch.where(scores > score_threshold)[0]
         boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
-        keep = remove_small_boxes(boxes, 1.0)
+        keep = _remove_small_boxes(boxes, 1.0)
         boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
         keep = batched_nms(boxes, scores, labels, nms_threshold)[:detections_per_image]
         results.append({"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]})

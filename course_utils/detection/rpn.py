@@ -17,12 +17,19 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from course_utils.detection.anchors import (
+    _match_anchors,
     anchor_labels,
     generate_anchors,
-    match_anchors,
     sample_labels,
 )
-from course_utils.detection.boxes import clip_boxes, decode_boxes, encode_boxes, remove_small_boxes
+
+# the unchecked cores: the detector checked its images and targets at its boundary
+from course_utils.detection.boxes import (
+    _clip_boxes,
+    _decode_boxes,
+    _encode_boxes,
+    _remove_small_boxes,
+)
 
 __all__ = ["RPN_CODER_WEIGHTS", "RPNHead", "RegionProposalNetwork"]
 
@@ -109,9 +116,9 @@ class RegionProposalNetwork(nn.Module):
         boxes_out, scores_out = [], []
         for scores, d in zip(objectness.detach(), deltas.detach(), strict=True):
             top = scores.topk(min(pre, len(scores))).indices
-            boxes = clip_boxes(decode_boxes(anchors[top], d[top], RPN_CODER_WEIGHTS), image_size)
+            boxes = _clip_boxes(_decode_boxes(anchors[top], d[top], RPN_CODER_WEIGHTS), image_size)
             scores = scores[top]
-            keep = remove_small_boxes(boxes, self.min_size)
+            keep = _remove_small_boxes(boxes, self.min_size)
             boxes, scores = boxes[keep], scores[keep]
             keep = nms(boxes, scores, self.nms_threshold)[:post]
             boxes_out.append(boxes[keep])
@@ -125,7 +132,7 @@ class RegionProposalNetwork(nn.Module):
         sampled, labels, box_targets, positives = [], [], [], []
         offset = len(anchors)
         for i, target in enumerate(targets):
-            matches = match_anchors(anchors, target["boxes"], self.fg_iou, self.bg_iou)
+            matches = _match_anchors(anchors, target["boxes"], self.fg_iou, self.bg_iou, True)
             image_labels = anchor_labels(matches)
             pos, neg = sample_labels(
                 image_labels, self.batch_size_per_image, self.positive_fraction
@@ -134,7 +141,7 @@ class RegionProposalNetwork(nn.Module):
             labels.append(image_labels[torch.cat([pos, neg])])
             if len(pos):
                 box_targets.append(
-                    encode_boxes(anchors[pos], target["boxes"][matches[pos]], RPN_CODER_WEIGHTS)
+                    _encode_boxes(anchors[pos], target["boxes"][matches[pos]], RPN_CODER_WEIGHTS)
                 )
                 positives.append(pos + i * offset)
         sampled_idx = torch.cat(sampled)
