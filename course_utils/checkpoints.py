@@ -44,16 +44,35 @@ def checkpoint_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[1] / "checkpoints"
 
 
+def _read_json(path: Path, what: str) -> Any:
+    """``path`` parsed as JSON; a truncated or edited file raises a CheckpointError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(
+            f"{path} is not valid JSON ({exc}); the {what} is truncated or was edited by hand. "
+            "Restore it from git (git checkout -- <file>) or re-create it with make checkpoints"
+        ) from exc
+
+
 def read_manifest(directory: Path | None = None) -> dict[str, dict[str, Any]]:
     """All manifest entries by name (empty when there is no manifest yet)."""
     path = (directory or checkpoint_dir()) / MANIFEST
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    manifest = _read_json(path, "manifest")
+    if not isinstance(manifest, dict) or not all(isinstance(e, dict) for e in manifest.values()):
+        raise CheckpointError(
+            f"{path} must map each checkpoint name to an entry (a JSON object of objects), got "
+            f"{type(manifest).__name__}; restore it from git or re-create it with make checkpoints"
+        )
+    return manifest
 
 
 def manifest_entry(name: str, directory: Path | None = None) -> dict[str, Any]:
     """One entry; a clear error naming the known ones when ``name`` is absent."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a checkpoint name (str), got {type(name).__name__}")
     manifest = read_manifest(directory)
     if name not in manifest:
         known = ", ".join(sorted(manifest)) or "none yet"
@@ -73,6 +92,13 @@ def load_trained(
     """
     directory = directory or checkpoint_dir()
     entry = dict(manifest_entry(name, directory))
+    missing = [k for k in ("file", "sha256") if not isinstance(entry.get(k), str)]
+    if missing:
+        raise CheckpointError(
+            f"the manifest entry {name!r} in {directory / MANIFEST} has no {' or '.join(missing)} "
+            "(a string), so the checkpoint cannot be found or verified; restore the manifest "
+            f"from git or re-create the entry with make checkpoints ONLY={name}"
+        )
     state = load_checkpoint(directory / entry["file"], model, expected_sha256=entry["sha256"])
     if model is not None:
         model.eval()
@@ -137,4 +163,4 @@ def load_curves(name: str, directory: Path | None = None) -> dict[str, Any]:
     path = (directory or checkpoint_dir()) / f"{name}.json"
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist; run `make checkpoints` to create it")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return _read_json(path, "curves file")

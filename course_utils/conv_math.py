@@ -27,6 +27,8 @@ from fractions import Fraction
 
 from torch import nn
 
+from course_utils._checks import check_positive_int
+
 __all__ = [
     "RFInfo",
     "conv_flops",
@@ -109,6 +111,13 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     >>> effective_kernel(3, dilation=2)
     5
     """
+    kernel = _positive("kernel", kernel)
+    dilation = _positive("dilation", dilation, "taps sit D pixels apart; 1 is a dense kernel")
+    return _span(kernel, dilation)
+
+
+def _span(kernel: int, dilation: int) -> int:
+    """:func:`effective_kernel` unchecked, for the messages about impossible layers."""
     return dilation * (kernel - 1) + 1
 
 
@@ -133,7 +142,7 @@ def _check_basic(where: str, size: int, kernel: int, stride: int, padding: int, 
     if dilation < 1:
         raise ValueError(
             f"{where}dilation {dilation} is not a spacing (taps sit D pixels apart): the kernel would span "
-            f"{_term(dilation)}·({kernel} − 1) + 1 = {effective_kernel(kernel, dilation)} pixels; "
+            f"{_term(dilation)}·({kernel} − 1) + 1 = {_span(kernel, dilation)} pixels; "
             "use dilation ≥ 1 (1 is an ordinary dense kernel)"
         )
     if padding < 0:
@@ -146,13 +155,13 @@ def _check_basic(where: str, size: int, kernel: int, stride: int, padding: int, 
 def _span_text(kernel: int, dilation: int) -> str:
     if dilation == 1:
         return f"kernel {kernel}"
-    eff = effective_kernel(kernel, dilation)
+    eff = _span(kernel, dilation)
     return f"kernel {kernel} with dilation {dilation} (spans {dilation}·({kernel} − 1) + 1 = {eff} pixels)"
 
 
 def _size_expr(size: int, kernel: int, stride: int, padding: int, dilation: int) -> str:
     """``(W + 2·P − F_eff)/S + 1`` with the numbers filled in."""
-    return f"({size} + 2·{padding} − {effective_kernel(kernel, dilation)})/{stride} + 1"
+    return f"({size} + 2·{padding} − {_span(kernel, dilation)})/{stride} + 1"
 
 
 def _result(num: int, stride: int, ceil: bool = False) -> str:
@@ -174,7 +183,7 @@ def _tiling_error(
     out: int,
     max_padding: int | None,
 ) -> ValueError:
-    eff = effective_kernel(kernel, dilation)
+    eff = _span(kernel, dilation)
     num = size + 2 * padding - eff
     rest = num % stride
     value = Fraction(num, stride) + 1
@@ -200,7 +209,7 @@ def _conv_axis(
     where: str, size: int, kernel: int, stride: int, padding: int, dilation: int, strict: bool
 ) -> int:
     _check_basic(where, size, kernel, stride, padding, dilation)
-    eff = effective_kernel(kernel, dilation)
+    eff = _span(kernel, dilation)
     num = size + 2 * padding - eff
     if num < 0:
         need = math.ceil((eff - size) / 2)
@@ -294,7 +303,7 @@ def _pool_axis(
             f"padding ≤ {kernel} // 2 = {kernel // 2} (a window made mostly of padding pools "
             f"nothing real); use padding ≤ {kernel // 2} or a kernel ≥ {2 * padding}"
         )
-    eff = effective_kernel(kernel, dilation)
+    eff = _span(kernel, dilation)
     num = size + 2 * padding - eff
     if ceil_mode:
         out = (num + stride - 1) // stride + 1
@@ -439,11 +448,9 @@ def conv_transpose_output_size(
 # parameters and multiply-accumulates
 
 
-def _positive(name: str, value: object) -> int:
+def _positive(name: str, value: object, hint: str = "") -> int:
     value = _as_int(name, value)
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
+    return check_positive_int(name, value, hint)
 
 
 def _check_groups(in_channels: int, out_channels: int, groups: int) -> int:
@@ -464,11 +471,13 @@ def _check_groups(in_channels: int, out_channels: int, groups: int) -> int:
     return groups
 
 
-def _kernel_area(kernel: IntOrTuple) -> int:
+def _kernel_area(kernel: IntOrTuple, name: str = "kernel") -> int:
     """F·F for an int (square 2-D filter), the product of the entries for a tuple."""
-    if isinstance(kernel, Sequence):
-        return math.prod(_positive(f"kernel[{i}]", k) for i, k in enumerate(kernel))
-    return _positive("kernel", kernel) ** 2
+    if isinstance(kernel, Sequence) and not isinstance(kernel, str):
+        if len(kernel) == 0:
+            raise ValueError(f"{name} is an empty tuple; give one number per axis, e.g. (3, 3)")
+        return math.prod(_positive(f"{name}[{i}]", k) for i, k in enumerate(kernel))
+    return _positive(name, kernel) ** 2
 
 
 def conv_params(
@@ -507,7 +516,8 @@ def conv_macs(
     in_channels = _positive("in_channels", in_channels)
     out_channels = _positive("out_channels", out_channels)
     groups = _check_groups(in_channels, out_channels, groups)
-    return out_channels * _kernel_area(output_size) * _kernel_area(kernel) * in_channels // groups
+    area = _kernel_area(output_size, "output_size")
+    return out_channels * area * _kernel_area(kernel) * in_channels // groups
 
 
 def conv_flops(
@@ -668,7 +678,7 @@ def _module_geometry(module: nn.Module) -> _Geometry | str | None:
 def _rf_step(
     info: RFInfo, kernel: int, stride: int, padding: int, dilation: int, name: str
 ) -> RFInfo:
-    eff = effective_kernel(kernel, dilation)
+    eff = _span(kernel, dilation)
     return RFInfo(
         size=info.size + (eff - 1) * info.jump,
         jump=info.jump * stride,

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from course_utils._checks import check_number, check_positive_int
 from course_utils._io import atomic_write_bytes
 from course_utils.device import amp_dtype, autocast, get_device
 
@@ -111,6 +112,62 @@ def _to_device(batch: Any, device: torch.device, channels_last: bool) -> tuple[A
     return x, y
 
 
+_IGNORE_INDEX = -100  # cross_entropy's default ignore_index
+
+
+def _cpu_label_range(batch: Any) -> tuple[int, int] | None:
+    """(min, max) of class-index targets still on the CPU, read before they move to a GPU.
+
+    On the CPU this costs two reductions and no device sync; targets already on a GPU are
+    not read (that would stall it every batch): a bad label there is left to PyTorch.
+    """
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        return None
+    y = batch[1]
+    if not isinstance(y, torch.Tensor) or y.device.type != "cpu" or y.dim() != 1:
+        return None
+    if y.is_floating_point() or y.dtype == torch.bool or y.numel() == 0:
+        return None
+    low, high = torch.aminmax(y)
+    return int(low), int(high)
+
+
+def _label_error(low: int, high: int, num_classes: int, where: str) -> ValueError:
+    bad = high if high >= num_classes else low
+    return ValueError(
+        f"{where}: a target label is {bad}, but the model outputs {num_classes} class scores, "
+        f"so labels must be in 0..{num_classes - 1} (cross-entropy's class indices). Build "
+        f"the model's last layer with as many outputs as there are classes "
+        f"(here at least {high + 1}), or remap the labels to start at 0"
+    )
+
+
+def _check_labels(
+    label_range: tuple[int, int] | None, output: Any, y: torch.Tensor, where: str
+) -> None:
+    """Targets of the default cross-entropy in range; a Python comparison, no device read."""
+    if label_range is None:
+        return
+    logits = _logits(output)
+    if logits.dim() != 2:
+        return
+    low, high = label_range
+    num_classes = logits.shape[1]
+    if high >= num_classes or (low < 0 and low != _IGNORE_INDEX):
+        raise _label_error(low, high, num_classes, where)
+
+
+def _default_loss_checked(output: Any, y: torch.Tensor, where: str) -> torch.Tensor:
+    """Cross-entropy; torch's "Target 5 is out of bounds" (CPU) becomes a message that teaches."""
+    try:
+        return _default_loss(output, y)
+    except IndexError as exc:
+        if "out of bounds" not in str(exc) or y.dim() != 1:
+            raise
+        low, high = (int(v) for v in torch.aminmax(y))
+        raise _label_error(low, high, _logits(output).shape[1], where) from exc
+
+
 def _check_finite(total: torch.Tensor, epoch: int, batch: int, lr: float | None) -> None:
     value = float(total)
     if not math.isfinite(value):
@@ -153,10 +210,14 @@ def fit(
     - A NaN or infinite loss stops training with a ``FloatingPointError`` that says
       what to try. The loss is read back every ``log_every`` batches and at epoch end.
     """
-    if epochs < 1:
-        raise ValueError(f"epochs must be ≥ 1, got {epochs}")
-    if log_every < 1:
-        raise ValueError(f"log_every must be ≥ 1, got {log_every}")
+    epochs = check_positive_int("epochs", epochs)
+    log_every = check_positive_int("log_every", log_every)
+    if optimizer is None:
+        check_number("lr", lr, minimum=0, min_open=True, maximum=math.inf, max_open=True)
+    if grad_clip is not None:
+        check_number("grad_clip", grad_clip, minimum=0, min_open=True, hint="a gradient norm")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (output, target) -> loss, got {loss_fn!r}")
     if resume and checkpoint is None:
         raise ValueError("resume=True needs checkpoint=PATH to resume from")
     device = get_device() if device is None else torch.device(device)
@@ -167,7 +228,11 @@ def fit(
         model.to(memory_format=torch.channels_last)
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    default_loss = loss_fn is None
     loss_fn = _default_loss if loss_fn is None else loss_fn
+    # labels ≥ the number of classes: read on the CPU before a batch moves to a GPU (no
+    # device sync); on the CPU itself torch's own error is caught and explained instead
+    check_labels_on_cpu = default_loss and device.type != "cpu"
     use_amp = amp and amp_dtype(device) is not None
     scaler = torch.amp.GradScaler(
         device.type, enabled=use_amp and amp_dtype(device) == torch.float16
@@ -202,10 +267,15 @@ def fit(
             total = len(train_loader) if hasattr(train_loader, "__len__") else None
             bar = bar_factory(total=total, desc=f"epoch {epoch}/{epochs}", leave=False)
         for i, batch in enumerate(train_loader, start=1):
+            label_range = _cpu_label_range(batch) if check_labels_on_cpu else None
             x, y = _to_device(batch, device, channels_last)
             with autocast(device, enabled=use_amp):
                 output = model(x)
-                loss = loss_fn(output, y)
+                if default_loss:
+                    _check_labels(label_range, output, y, f"epoch {epoch}, batch {i}")
+                    loss = _default_loss_checked(output, y, f"epoch {epoch}, batch {i}")
+                else:
+                    loss = loss_fn(output, y)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if grad_clip is not None:
@@ -280,18 +350,25 @@ def evaluate(
     The model is put back in the mode (train/eval) it was in.
     """
     device = get_device() if device is None else torch.device(device)
+    default_loss = loss_fn is None
     loss_fn = _default_loss if loss_fn is None else loss_fn
+    check_labels_on_cpu = default_loss and device.type != "cpu"
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     seen = 0
     try:
-        for batch in loader:
+        for i, batch in enumerate(loader, start=1):
+            label_range = _cpu_label_range(batch) if check_labels_on_cpu else None
             x, y = _to_device(batch, device, channels_last=False)
             with autocast(device, enabled=amp):
                 output = model(x)
-                loss = loss_fn(output, y)
+                if default_loss:
+                    _check_labels(label_range, output, y, f"evaluation batch {i}")
+                    loss = _default_loss_checked(output, y, f"evaluation batch {i}")
+                else:
+                    loss = loss_fn(output, y)
             n = y.shape[0]
             seen += n
             loss_sum += loss.float() * n
@@ -320,6 +397,11 @@ def predict(
             targets.append(y.cpu())
     finally:
         model.train(was_training)
+    if not preds:
+        raise ValueError(
+            "predict: the loader produced no batches, so there is nothing to predict; is the "
+            "data set empty (or drop_last=True with fewer samples than one batch)?"
+        )
     return torch.cat(preds), torch.cat(targets)
 
 
@@ -396,7 +478,22 @@ def load_checkpoint(
                     f"no SHA-256 to verify {path} against: pass expected_sha256=..., keep "
                     f"{side.name} beside it, or pass verify=False for a file you trust"
                 )
-            expected_sha256 = side.read_text().split()[0]
+            words = side.read_text(encoding="utf-8", errors="replace").split()
+            if not words:
+                raise CheckpointError(
+                    f"{side} is empty, so there is no SHA-256 to verify {path.name} against: "
+                    "re-create it with save_checkpoint (or make checkpoints), or pass "
+                    "expected_sha256=... or verify=False for a file you trust"
+                )
+            expected_sha256 = words[0]
+        if not isinstance(expected_sha256, str) or not (
+            len(expected_sha256) == 64
+            and all(c in "0123456789abcdefABCDEF" for c in expected_sha256)
+        ):
+            raise CheckpointError(
+                f"the expected SHA-256 for {path.name} is {expected_sha256!r}, not 64 hex "
+                "digits; pass the digest that sha256_file (or sha256sum) prints"
+            )
         actual = sha256_file(path)
         if actual != expected_sha256.lower():
             raise CheckpointError(

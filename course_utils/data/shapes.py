@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from course_utils._checks import check_number
 from course_utils.seed import torch_generator
 
 __all__ = [
@@ -64,6 +65,9 @@ DIGIT_DET_CLASSES: tuple[str, ...] = ("background", *(str(d) for d in range(10))
 MIN_SIZE = 16  # smallest image side that still shows every shape recognisably
 _SPLITS = ("train", "val", "test")
 _CHUNK = 512  # images rendered at once by make_shapes (bounds memory, not results)
+MAX_SIZE = 2048  # largest image side: rendering cost grows with size², a shape needs no more
+MAX_OBJECTS = 50  # per detection image: placed by trial, ~10 ms per try, and no room for more
+MAX_BYTES = 16 * 2**30  # largest image tensor make_shapes builds in memory (16 GiB)
 _SQRT3 = math.sqrt(3.0)
 
 
@@ -164,6 +168,11 @@ def _check_size(size: int) -> None:
             f"size {size} is too small to draw recognisable shapes; use size >= {MIN_SIZE} "
             f"(32 and 64 are the usual choices)"
         )
+    if size > MAX_SIZE:
+        raise ValueError(
+            f"size {size} is larger than MAX_SIZE = {MAX_SIZE} pixels: rendering grows with "
+            f"size², and a shape is recognisable at 32–128; use size <= {MAX_SIZE}"
+        )
 
 
 def _check_count(name: str, n: int) -> None:
@@ -172,11 +181,10 @@ def _check_count(name: str, n: int) -> None:
 
 
 def _check_difficulty(difficulty: float) -> None:
-    if not 0.0 <= float(difficulty) <= 1.0:
-        raise ValueError(
-            f"difficulty must be in [0, 1] (0: plain background, 1: noisy and cluttered), "
-            f"got {difficulty!r}"
-        )
+    check_number(
+        "difficulty", difficulty, minimum=0.0, maximum=1.0,
+        hint="0: plain background, 1: noisy and cluttered",
+    )  # fmt: skip
 
 
 def _check_seed(seed: int) -> None:
@@ -202,11 +210,20 @@ def _check_detection_args(
     _check_size(size)
     _check_count("min_objects", min_objects)
     _check_count("max_objects", max_objects)
+    if max_objects > MAX_OBJECTS:
+        raise ValueError(
+            f"max_objects must be at most MAX_OBJECTS = {MAX_OBJECTS}, got {max_objects}: each "
+            f"object is placed by trial and error (up to 100 tries of ~10 ms each, checked "
+            f"against every object already placed), and an image has room for far fewer; "
+            f"ask for {MAX_OBJECTS} or fewer"
+        )
     if max_objects < min_objects:
         raise ValueError(
             f"max_objects ({max_objects}) < min_objects ({min_objects}); "
             f"raise max_objects or lower min_objects"
         )
+    check_number("max_overlap_iou", max_overlap_iou)  # a number, not NaN: then the range
+    check_number("min_visible", min_visible)
     if not 0.0 <= max_overlap_iou <= 1.0:
         raise ValueError(
             f"max_overlap_iou must be in [0, 1] (0: boxes never overlap), got {max_overlap_iou}"
@@ -351,6 +368,12 @@ def make_shapes(
     _check_shape_classes(classes)
     _check_seed(seed)
     _check_difficulty(difficulty)
+    if n * 3 * size * size * 4 > MAX_BYTES:
+        raise ValueError(
+            f"{n} images of {size}×{size} would take {n * 3 * size * size * 4 / 2**30:.1f} GiB "
+            f"(float32); make_shapes builds at most {MAX_BYTES // 2**30} GiB in memory: ask "
+            "for fewer or smaller images, or generate them in parts with different seeds"
+        )
     n, size, d = int(n), int(size), float(difficulty)
     classes = tuple(classes)
     rng = np.random.default_rng(seed)
