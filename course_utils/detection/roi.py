@@ -15,6 +15,12 @@ torchvision's CPU kernel does it, for a proposal ``(x1, y1, x2, y2)`` in image p
    ``start`` — neighbouring bins may share a row — clipped to the feature map;
 4. each bin is the max over its cells; a bin left empty by the clipping gives 0.
 
+Bad input: RoIs must be finite and their batch indices (column 0) must name an image of
+``features`` — torchvision's ``roi_align`` kernel does not check them and reads outside
+the tensor (or crashes the interpreter). A reversed RoI (``x2 < x1``) is torchvision's
+"malformed RoI" and pooled as 1×1; a NaN *feature* is skipped by the max, as in the
+kernel. float16/bfloat16 features are pooled in float32 and returned in their dtype.
+
 ``rois`` are either a ``(K, 5)`` tensor of rows ``(batch_index, x1, y1, x2, y2)`` or a list
 with one ``(K_i, 4)`` box tensor per image (as a detector produces them).
 
@@ -322,6 +328,8 @@ def roi_align(
     torchvision defaults to ``False`` only for backward compatibility; with ``False``
     every sample is half a cell off, which matters on small feature maps (Detectron2
     uses ``True``). ``sampling_ratio=2`` takes 2×2 samples per bin, as the paper does.
+    float16/bfloat16 features are sampled in float32 and the result cast back (torchvision's
+    autocast wrapper does the same; its CPU kernel has no bfloat16).
 
     >>> feats = torch.arange(16.0).reshape(1, 1, 4, 4)
     >>> roi_align(feats, [torch.tensor([[0.0, 0.0, 4.0, 4.0]])], output_size=1)
@@ -334,11 +342,13 @@ def roi_align(
     )  # fmt: skip
     if not isinstance(aligned, bool):
         raise TypeError(f"aligned must be True or False, got {aligned!r}")
-    return torchvision.ops.roi_align(
-        features,
-        rois,
+    low = features.dtype in (torch.float16, torch.bfloat16)  # in float32, as torchvision's autocast
+    pooled = torchvision.ops.roi_align(
+        features.float() if low else features,
+        rois.float() if low else rois,
         output_size=out,
         spatial_scale=spatial_scale,
         sampling_ratio=sampling_ratio,
         aligned=aligned,
     )
+    return pooled.to(features.dtype)
