@@ -3,21 +3,23 @@
 "Deep Residual Learning for Image Recognition", section 4.2 and Fig. 1/6: on CIFAR-10 a
 56-layer plain network has a *higher training error* than a 20-layer one — not
 overfitting (the training loss itself is worse) but an optimisation problem. The same
-depths with identity shortcuts (ResNets) do not degrade. (That is the paper's result after
-64,000 steps; notebook 07 shows what holds after the kit's few hundred.)
+depths with identity shortcuts (ResNets) do not degrade.
 
 ``degradation_curves`` trains ``course_utils.models.cifar_resnet(depth, width, skip)``
 for every depth × {plain, residual} × seed on the same images, in the same order, with
 the same optimiser and the same number of steps, and returns the training-loss curves
-as plain JSON data. ``make checkpoints`` runs the long version and stores it
-(``checkpoints/resnet_degradation_shapes.json``); notebook 07 loads that and runs a
+as plain JSON data. The default data are scikit-learn's handwritten digits at 16×16
+(the 1,257 images of the fixed training split, 10 classes): on them the effect is large
+after a few hundred steps on a CPU (``data="shapes"`` uses the 32×32 shapes instead).
+``make checkpoints`` runs the long version and stores it
+(``checkpoints/resnet_degradation_digits.json``); notebook 07 loads that and runs a
 short version live.
 
 >>> curves = degradation_curves(depths=(8,), skips=(True,), width=2, n_train=32,
 ...                             epochs=1, batch_size=16, seeds=(0,), log_every=1)
 >>> run = curves["runs"][0]
->>> (run["depth"], run["skip"], len(run["loss"]), run["steps"][-1])
-(8, True, 2, 2)
+>>> (run["depth"], run["skip"], len(run["loss"]), run["steps"][-1], curves["classes"])
+(8, True, 2, 2, 10)
 """
 
 from __future__ import annotations
@@ -35,12 +37,17 @@ from torch import nn
 from course_utils.seed import seed_everything, torch_generator
 
 __all__ = [
+    "DATASETS",
+    "degradation_data",
     "shapes_train_subset",
     "train_loss_curve",
     "degradation_curves",
     "final_losses",
     "run_label",
+    "plot_degradation",
 ]
+
+DATASETS = ("digits", "shapes")
 
 
 def _check_positive_int(name: str, value: Any) -> int:
@@ -77,6 +84,31 @@ def shapes_train_subset(n_train: int) -> tuple[torch.Tensor, torch.Tensor]:
         )
     images, labels = _shapes_train_split()
     return images[:n_train].clone(), labels[:n_train].clone()
+
+
+def degradation_data(
+    data: str = "digits", n_train: int = 1257
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """``(images, labels, classes)``: the first ``n_train`` training images of ``data``.
+
+    ``"digits"``: the training split of ``digits_splits(size=16, seed=0)`` (1,257 images,
+    1×16×16, 10 classes); ``"shapes"``: :func:`shapes_train_subset` (3×32×32, 6 classes).
+    The splits are fixed: they do not move with ``COURSE_SEED_OFFSET``.
+    """
+    _check_positive_int("n_train", n_train)
+    if data == "shapes":
+        return (*shapes_train_subset(n_train), 6)
+    if data != "digits":
+        raise ValueError(f"data must be one of {DATASETS}, got {data!r}")
+    from course_utils.data.digits import digits_splits
+
+    train = digits_splits(size=16, seed=0)[0]
+    if n_train > len(train):
+        raise ValueError(
+            f"n_train={n_train} is more than the {len(train)} images of the digits training "
+            f"split; use at most {len(train)}"
+        )
+    return train.images[:n_train].clone(), train.labels[:n_train].clone(), 10
 
 
 def train_loss_curve(
@@ -173,31 +205,35 @@ def degradation_curves(
     depths: Sequence[int] = (8, 20, 56),
     skips: Sequence[bool] = (False, True),
     *,
-    width: int = 4,
-    n_train: int = 1024,
-    epochs: int = 7,
+    data: str = "digits",
+    width: int = 8,
+    n_train: int = 1257,
+    epochs: int = 8,
     batch_size: int = 32,
-    lr: float = 0.025,
+    lr: float = 0.05,
     momentum: float = 0.9,
     weight_decay: float = 1e-4,
     warmup_steps: int = 0,
-    seeds: Sequence[int] = (0, 1),
-    log_every: int = 4,
+    seeds: Sequence[int] = (0, 1, 2),
+    log_every: int = 8,
 ) -> dict[str, Any]:
     """Training-loss curves of plain and residual ``cifar_resnet``s of several depths.
 
-    Every run trains ``cifar_resnet(depth, num_classes=6, width=width, skip=skip)`` (option A
-    zero-padding shortcuts, so plain and residual have the same parameters) on the first
-    ``n_train`` images of the shapes split, ``epochs`` epochs of SGD (momentum, weight decay:
+    Every run trains ``cifar_resnet(depth, num_classes, width=width, skip=skip)`` (option A
+    zero-padding shortcuts, so plain and residual have the same parameters; batch norm after
+    every convolution, as in the paper) on the first ``n_train`` images of
+    :func:`degradation_data` (``data``), ``epochs`` epochs of SGD (momentum, weight decay:
     the paper's recipe) with batches of ``batch_size``. For one seed every run starts from
     weights drawn after ``seed_everything(seed)`` and sees the same batches in the same order.
-    The defaults are the stored experiment's (``make checkpoints ONLY=resnet_degradation_shapes``):
-    ``lr=0.025`` is the paper's 0.1 per 128 images at batches of 32. Runs on the CPU.
+    The defaults are the stored experiment's (``make checkpoints ONLY=resnet_degradation_digits``):
+    ``lr=0.05`` is twice the paper's 0.1 per 128 images scaled to batches of 32. Runs on the CPU.
+    Seeds move with ``COURSE_SEED_OFFSET`` (``make checkpoints`` ignores it).
 
-    Returns JSON data: ``{"runs": [...], "classes": 6, "steps_per_epoch": int}``; each run holds
-    ``depth``, ``skip``, ``label`` (``"plain-20"``), ``seed``, ``params``, ``seconds`` and
-    the curve of :func:`train_loss_curve` (``steps``, ``loss``, ``accuracy``,
-    ``epoch_loss``); ``final_loss`` is the mean mini-batch loss of the last epoch.
+    Returns JSON data: ``{"runs": [...], "classes": int, "steps_per_epoch": int}``; each run
+    holds ``depth``, ``skip``, ``label`` (``"plain-20"``), ``seed`` (as given, before any
+    offset), ``params``, ``seconds`` and the curve of :func:`train_loss_curve` (``steps``,
+    ``loss``, ``accuracy``, ``epoch_loss``); ``final_loss`` is the mean mini-batch loss of
+    the last epoch.
     """
     from course_utils.models import cifar_resnet, count_parameters
 
@@ -217,13 +253,15 @@ def degradation_curves(
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
 
-    images, labels = shapes_train_subset(n_train)
+    images, labels, classes = degradation_data(data, n_train)
     runs = []
     for seed in seeds:
         for depth in depths:
             for skip in skips:
                 seed_everything(seed)
-                model = cifar_resnet(depth, num_classes=6, width=width, skip=skip)
+                model = cifar_resnet(
+                    depth, num_classes=classes, width=width, skip=skip, in_channels=images.shape[1]
+                )
                 start = time.perf_counter()
                 curve = train_loss_curve(
                     model, images, labels, epochs=epochs, batch_size=batch_size, lr=lr,
@@ -243,7 +281,7 @@ def degradation_curves(
                         **curve,
                     }
                 )
-    return {"runs": runs, "classes": 6, "steps_per_epoch": n_train // batch_size}
+    return {"runs": runs, "classes": classes, "steps_per_epoch": n_train // batch_size}
 
 
 def final_losses(curves: dict[str, Any]) -> dict[str, dict[int, float]]:
@@ -260,3 +298,60 @@ def final_losses(curves: dict[str, Any]) -> dict[str, dict[int, float]]:
     for run in curves["runs"]:
         table.setdefault(run["label"], {})[int(run["seed"])] = float(run["final_loss"])
     return table
+
+
+_DEPTH_COLOURS = ("tab:green", "tab:orange", "tab:red", "tab:purple", "tab:brown")
+
+
+def plot_degradation(
+    curves: dict[str, Any],
+    live: dict[str, Any] | None = None,
+    *,
+    title: str = "",
+    epochs: int | None = None,
+):
+    """He et al.'s Fig. 1/6 from :func:`degradation_curves` output (or the stored record).
+
+    Two panels, plain left and residual right, sharing the loss axis: per depth one thin line
+    per seed and a thick line for the mean over seeds, training loss per epoch. ``live``
+    (another run, e.g. a short one made in the notebook) is drawn as dots on top;
+    ``epochs`` cuts the stored curves to that many epochs. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if "curves" in curves and "runs" not in curves:
+        curves = curves["curves"]
+    runs = curves["runs"]
+    depths = sorted({r["depth"] for r in runs})
+    colours = dict(zip(depths, _DEPTH_COLOURS, strict=False))
+    chance = math.log(curves.get("classes", 10))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for ax, skip in zip(axes, (False, True), strict=True):
+        for depth in depths:
+            group = [
+                r["epoch_loss"][:epochs] for r in runs if r["depth"] == depth and r["skip"] == skip
+            ]
+            if not group:
+                continue
+            x = np.arange(1, len(group[0]) + 1)
+            for losses in group:
+                ax.plot(x, losses, color=colours[depth], alpha=0.35, lw=0.8)
+            ax.plot(x, np.mean(group, axis=0), color=colours[depth], lw=2.2,
+                    label=f"{run_label(depth, skip)} ({len(group)} seeds)")  # fmt: skip
+            for r in (live or {}).get("runs", []):
+                if r["depth"] == depth and r["skip"] == skip:
+                    ax.plot(np.arange(1, len(r["epoch_loss"]) + 1), r["epoch_loss"], "o",
+                            color=colours[depth], mec="k", ms=7,
+                            label=f"{run_label(depth, skip)} live")  # fmt: skip
+        ax.axhline(chance, color="gray", ls=":", lw=1)
+        ax.text(ax.get_xlim()[1], chance, f"chance: ln {curves.get('classes', 10)}",
+                ha="right", va="bottom", fontsize=9, color="gray")  # fmt: skip
+        ax.set(xlabel="epoch", title=f"{'residual' if skip else 'plain'} networks")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("training loss (cross-entropy, nats)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -15,7 +15,8 @@ asserts; the stored outputs are not compared and nothing is written) under each
 
 The perturbations are combined so that each kernel, each thread count and several seed
 offsets are seen (the matrix is ``PERTURBATIONS``); ``--only NAME`` runs some of them and
-``--list`` prints them. One notebook per worker, workers in parallel when a perturbation
+``--list`` prints them; the executed copies land in ``build/robust/<perturbation>/``
+(``--keep``) to read what each perturbation measured. One notebook per worker, workers in parallel when a perturbation
 runs on one thread. Each run reports the kernel torch really used, so an ignored setting
 cannot pass unnoticed.
 
@@ -96,7 +97,7 @@ class Outcome:
     error: str = ""
 
 
-def _execute_here(path: Path, timeout: int) -> dict:
+def _execute_here(path: Path, timeout: int, keep: Path | None = None) -> dict:
     """Child side: execute ``path`` in a fresh kernel (env inherited); report as JSON."""
     import nbformat
     from nbclient import NotebookClient
@@ -115,6 +116,8 @@ def _execute_here(path: Path, timeout: int) -> dict:
         resources={"metadata": {"path": str(path.parent)}},
     )
     result: dict = {"ok": True, "cell": None, "error": "", "capability": "?"}
+    started: list[int] = []
+    client.on_cell_start = lambda cell, cell_index: started.append(cell_index)
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:
@@ -123,8 +126,11 @@ def _execute_here(path: Path, timeout: int) -> dict:
         result["error"] = lines[-1] if lines else repr(exc)
         if isinstance(exc, CellTimeoutError):
             result["error"] = f"cell ran past {timeout} s"
-    except Exception as exc:  # kernel death and the like
+    except Exception as exc:  # kernel death, a lost message and the like: not a claim failing
         result["ok"], result["error"] = False, f"{type(exc).__name__}: {exc}"
+        result["infrastructure"] = True
+        if started:
+            result["error"] += f" (after cell {started[-1] - 1} started)"
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             text = "".join(out.get("text", ""))
@@ -133,24 +139,41 @@ def _execute_here(path: Path, timeout: int) -> dict:
             if out.get("output_type") == "error" and result["cell"] is None:
                 result["cell"] = index - 1  # the probe cell shifted the indices by one
                 result["error"] = f"{out.get('ename')}: {out.get('evalue')}"[:400]
+    if keep is not None:  # the executed copy, to read what a perturbation measured
+        nb.cells.pop(0)
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, keep)
     return result
 
 
-def run_notebook(path: Path, p: Perturbation, timeout: int = 300) -> Outcome:
-    """Execute one notebook under one perturbation in a child process; never writes it."""
+def run_notebook(
+    path: Path, p: Perturbation, timeout: int = 300, keep: Path | None = None
+) -> Outcome:
+    """Execute one notebook under one perturbation in a child process; never writes it.
+
+    With ``keep`` (a folder) the executed copy goes to ``keep/<perturbation>/<name>``.
+    """
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "course_utils.tooling.robust", "--child", str(path),
-         "--timeout", str(timeout)],
-        env=perturbation_env(p), capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    extra = ["--keep", str(keep / p.name / path.name)] if keep is not None else []
+    retried = ""
+    for attempt in (1, 2):
+        proc = subprocess.run(
+            [sys.executable, "-m", "course_utils.tooling.robust", "--child", str(path),
+             "--timeout", str(timeout), *extra],
+            env=perturbation_env(p), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        try:
+            report = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            report = {"ok": False, "cell": None, "capability": "?", "infrastructure": True,
+                      "error": f"runner failed: {tail[0]}"}  # fmt: skip
+        # a failing claim is reported at once; a lost kernel message is retried once, and said
+        if report["ok"] or not report.get("infrastructure") or attempt == 2:
+            break
+        retried = f" (retried once after: {report['error']})"
     seconds = time.perf_counter() - start
-    try:
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return Outcome(path.name, p.name, False, seconds, error=f"runner failed: {tail[0]}")
-    return Outcome(path.name, p.name, report["ok"], seconds, report["capability"],
+    return Outcome(path.name, p.name, report["ok"], seconds, report["capability"] + retried,
                    report["cell"], report["error"])  # fmt: skip
 
 
@@ -165,10 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="NAME[,NAME]", help="run only these perturbations")
     parser.add_argument("--list", action="store_true", help="list the perturbations and exit")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    parser.add_argument("--keep", type=Path, default=Path("build/robust"),
+                        help="folder for the executed copies (default build/robust)")  # fmt: skip
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(_execute_here(args.child, args.timeout)))
+        print(json.dumps(_execute_here(args.child, args.timeout, args.keep)))
         return 0
     known = {p.name: p for p in PERTURBATIONS}
     if args.list:
@@ -194,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
 
         def one(path: Path, p: Perturbation = p) -> Outcome:
-            out = run_notebook(path, p, args.timeout)
+            out = run_notebook(path, p, args.timeout, args.keep)
             where = f" cell {out.cell}" if out.cell is not None else ""
             status = "ok    " if out.ok else "FAILED"
             print(f"   {status} {out.notebook:<40} {out.seconds:6.1f} s  [{out.capability}]"
