@@ -348,6 +348,7 @@ def plot_degradation(
         ax.text(ax.get_xlim()[1], chance, f"chance: ln {curves.get('classes', 10)}",
                 ha="right", va="bottom", fontsize=9, color="gray")  # fmt: skip
         ax.set(xlabel="epoch", title=f"{'residual' if skip else 'plain'} networks")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("training loss (cross-entropy, nats)")

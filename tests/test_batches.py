@@ -16,7 +16,9 @@ def _epochs(loader, n=3):
 @pytest.mark.parametrize("shuffle", [False, True])
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("with_generator", [False, True])
-def test_same_batches_and_random_state_as_dataloader(n, batch_size, shuffle, drop_last, with_generator):
+def test_same_batches_and_random_state_as_dataloader(
+    n, batch_size, shuffle, drop_last, with_generator
+):
     x = torch.randn(n, 3, 4, 4, generator=torch.Generator().manual_seed(n))
     y = torch.arange(n)
     gens = [torch.Generator().manual_seed(5) if with_generator else None for _ in range(2)]
@@ -49,7 +51,9 @@ def test_fit_trains_alike_on_both():
 
     def run(make):
         torch.manual_seed(0)
-        model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 2))
+        model = torch.nn.Sequential(
+            torch.nn.Linear(8, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 2)
+        )
         history = fit(model, make(), epochs=3, progress=False, verbose=False, device="cpu")
         return history.train_loss
 
