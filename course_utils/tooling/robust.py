@@ -131,13 +131,15 @@ def _execute_here(path: Path, timeout: int, keep: Path | None = None) -> dict:
         result["infrastructure"] = True
         if started:
             result["error"] += f" (after cell {started[-1] - 1} started)"
-    for index, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            text = "".join(out.get("text", ""))
-            if index == 0 and text.startswith("CAPABILITY"):
-                result["capability"] = " ".join(text.split()[1:])
-            if out.get("output_type") == "error" and result["cell"] is None:
-                result["cell"] = index - 1  # the probe cell shifted the indices by one
+    for out in nb.cells[0].get("outputs", []):
+        text = "".join(out.get("text", ""))
+        if text.startswith("CAPABILITY"):
+            result["capability"] = " ".join(text.split()[1:])
+    if not result["ok"] and started:  # the cell that failed is the last one started
+        failed = nb.cells[started[-1]]
+        result["cell"] = started[-1] - 1  # the probe cell shifted the indices by one
+        for out in failed.get("outputs", []):
+            if out.get("output_type") == "error":
                 result["error"] = f"{out.get('ename')}: {out.get('evalue')}"[:400]
     if keep is not None:  # the executed copy, to read what a perturbation measured
         nb.cells.pop(0)
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="NAME[,NAME]", help="run only these perturbations")
     parser.add_argument("--list", action="store_true", help="list the perturbations and exit")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
-    parser.add_argument("--keep", type=Path, default=Path("build/robust"),
+    parser.add_argument("--keep", type=Path, default=None,
                         help="folder for the executed copies (default build/robust)")  # fmt: skip
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
 
         def one(path: Path, p: Perturbation = p) -> Outcome:
-            out = run_notebook(path, p, args.timeout, args.keep)
+            out = run_notebook(path, p, args.timeout, args.keep or Path("build/robust"))
             where = f" cell {out.cell}" if out.cell is not None else ""
             status = "ok    " if out.ok else "FAILED"
             print(f"   {status} {out.notebook:<40} {out.seconds:6.1f} s  [{out.capability}]"
