@@ -39,6 +39,9 @@ __all__ = [
     "boxes_ok",
     "first_bad_box",
     "fmt_row",
+    "raise_bad_boxes",
+    "read_scalars",
+    "spans_ok",
 ]
 
 
@@ -147,6 +150,26 @@ def fmt_row(row: Tensor) -> str:
     return "(" + ", ".join(f"{v:g}" for v in row.tolist()) + ")"
 
 
+def read_scalars(*values: Tensor) -> list[float]:
+    """0-d tensors as Python numbers with at most one device read-back (none on the CPU)."""
+    if all(v.device.type == "cpu" for v in values):
+        return [v.item() for v in values]
+    return torch.stack([v.double() for v in values]).tolist()
+
+
+def spans_ok(wh: Tensor) -> bool:
+    """Widths and heights ``x2 − x1``, ``y2 − y1`` all finite and ≥ 0 (one fused min/max).
+
+    NaN anywhere in a box makes its span NaN (and ``min`` NaN); ``x2 < x1`` a negative span;
+    an infinite corner an infinite or NaN span. Cheaper than ``isfinite`` plus a comparison:
+    callers that need the spans anyway (areas) check them for two small ops.
+    """
+    if wh.numel() == 0:
+        return True
+    low, high = read_scalars(*torch.aminmax(wh))
+    return low >= 0 and high < math.inf
+
+
 def boxes_ok(boxes: Tensor, ordered: bool = True) -> Tensor:
     """A 0-d bool tensor: every coordinate finite (and ``x1 ≤ x2``, ``y1 ≤ y2``).
 
@@ -158,8 +181,8 @@ def boxes_ok(boxes: Tensor, ordered: bool = True) -> Tensor:
     return ok
 
 
-def first_bad_box(name: str, boxes: Tensor, ordered: bool = True) -> str:
-    """The message for the first row that :func:`boxes_ok` refuses."""
+def first_bad_box(name: str, boxes: Tensor, ordered: bool = True) -> str | None:
+    """The message for the first row that :func:`boxes_ok` refuses (None: no such row)."""
     finite = torch.isfinite(boxes).all(dim=1)
     if not bool(finite.all()):
         i = int(torch.where(~finite)[0][0])
@@ -177,7 +200,14 @@ def first_bad_box(name: str, boxes: Tensor, ordered: bool = True) -> str:
                     f"{name} row {i} is {fmt_row(boxes[i])}: {axis}2 < {axis}1. {name} must be "
                     "xyxy with x1 ≤ x2 and y1 ≤ y2; did you pass xywh? convert with xywh_to_xyxy"
                 )
-    return f"{name} is not a valid set of boxes"  # pragma: no cover - boxes_ok said no
+    return None
+
+
+def raise_bad_boxes(name: str, boxes: Tensor, ordered: bool = True) -> None:
+    """Raise the message of the first bad row, if there is one (a fast check said maybe)."""
+    message = first_bad_box(name, boxes.reshape(-1, 4), ordered)
+    if message is not None:
+        raise ValueError(message)
 
 
 def check_boxes_shape(name: str, boxes: Any, allow_batch: bool = False) -> Tensor:
@@ -206,9 +236,13 @@ def check_boxes(name: str, boxes: Any, ordered: bool = True, allow_batch: bool =
     ValueError: boxes must have shape (N, 4), rows (x1, y1, x2, y2); got (1, 5)
     """
     check_boxes_shape(name, boxes, allow_batch)
-    flat = boxes.reshape(-1, 4) if allow_batch else boxes
-    if flat.numel() and not bool(boxes_ok(flat, ordered)):
-        raise ValueError(first_bad_box(name, flat, ordered))
+    if boxes.numel():
+        if ordered:
+            ok = spans_ok(boxes[..., 2:] - boxes[..., :2])
+        else:
+            ok = bool(torch.isfinite(boxes).all())
+        if not ok:
+            raise_bad_boxes(name, boxes, ordered)
     return boxes
 
 

@@ -32,6 +32,8 @@ from course_utils._checks import (
     check_tensor,
     first_bad_box,
     fmt_row,
+    raise_bad_boxes,
+    spans_ok,
 )
 
 __all__ = [
@@ -128,6 +130,11 @@ def _upcast(t: Tensor) -> Tensor:
     return t if t.dtype in (torch.int32, torch.int64) else t.int()
 
 
+def _spans(boxes: Tensor) -> Tensor:
+    """Widths and heights ``(..., 2)`` of (upcast) boxes."""
+    return boxes[..., 2:] - boxes[..., :2]
+
+
 def _box_area(boxes: Tensor) -> Tensor:
     boxes = _upcast(boxes)
     return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
@@ -142,14 +149,14 @@ def box_area(boxes: Tensor) -> Tensor:
     >>> box_area(torch.tensor([[0.0, 0.0, 2.0, 3.0]]))
     tensor([6.])
     """
-    return _box_area(check_boxes("boxes", boxes, allow_batch=True))
+    check_boxes_shape("boxes", boxes, allow_batch=True)
+    wh = _spans(_upcast(boxes))
+    if not spans_ok(wh):
+        raise_bad_boxes("boxes", boxes)
+    return wh.prod(-1)
 
 
-def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    """:func:`box_iou` without the input checks (for callers that checked already)."""
-    boxes1, boxes2 = _upcast(boxes1), _upcast(boxes2)
-    area1 = _box_area(boxes1)
-    area2 = _box_area(boxes2)
+def _iou_matrix(boxes1: Tensor, boxes2: Tensor, area1: Tensor, area2: Tensor) -> Tensor:
     a, b = boxes1[:, None, :], boxes2[None, :, :]
     left = torch.maximum(a[..., 0], b[..., 0])
     top = torch.maximum(a[..., 1], b[..., 1])
@@ -160,6 +167,12 @@ def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     inter = width.mul_(height)
     union = (area1[:, None] + area2[None, :]).sub_(inter)
     return (inter / union).nan_to_num_(0.0)  # 0/0 (zero union) → 0
+
+
+def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
+    """:func:`box_iou` without the input checks (for callers that checked already)."""
+    boxes1, boxes2 = _upcast(boxes1), _upcast(boxes2)
+    return _iou_matrix(boxes1, boxes2, _box_area(boxes1), _box_area(boxes2))
 
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
@@ -175,7 +188,14 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     >>> box_iou(torch.tensor([[0.0, 0.0, 2.0, 2.0]]), torch.tensor([[1.0, 0.0, 3.0, 2.0]]))
     tensor([[0.3333]])
     """
-    return _box_iou(check_boxes("boxes1", boxes1), check_boxes("boxes2", boxes2))
+    check_boxes_shape("boxes1", boxes1)
+    check_boxes_shape("boxes2", boxes2)
+    boxes1, boxes2 = _upcast(boxes1), _upcast(boxes2)
+    wh1, wh2 = _spans(boxes1), _spans(boxes2)  # the areas need them anyway: checked for free
+    if not spans_ok(torch.cat((wh1, wh2))):
+        raise_bad_boxes("boxes1", boxes1)
+        raise_bad_boxes("boxes2", boxes2)
+    return _iou_matrix(boxes1, boxes2, wh1.prod(1), wh2.prod(1))
 
 
 def box_iou_loops(boxes1: Tensor, boxes2: Tensor) -> Tensor:

@@ -20,6 +20,7 @@ tensor([0, 2])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -28,19 +29,19 @@ import torch
 from torch import Tensor
 
 from course_utils._checks import (
-    boxes_ok,
     check_boxes_shape,
     check_probability,
     check_tensor,
-    first_bad_box,
+    raise_bad_boxes,
+    read_scalars,
 )
-from course_utils.detection.boxes import _box_iou
+from course_utils.detection.boxes import _box_iou, _iou_matrix, _spans, _upcast
 
 __all__ = ["NMSStep", "nms", "nms_steps", "batched_nms"]
 
 
 def _check(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
-    """The boundary checks of the three NMS functions; one read-back for the values."""
+    """The boundary checks of the three NMS functions (the values: :func:`_check_values`)."""
     check_boxes_shape("boxes", boxes)
     check_tensor("scores", scores)
     if scores.shape != (len(boxes),):
@@ -50,16 +51,22 @@ def _check(boxes: Tensor, scores: Tensor, iou_threshold: float) -> float:
     if scores.dtype == torch.bool or scores.is_complex():
         raise TypeError(f"scores must be real numbers, got dtype {scores.dtype}")
     iou_threshold = check_probability("iou_threshold", iou_threshold)
-    if len(boxes) and not bool(boxes_ok(boxes) & ~torch.isnan(scores).any()):
-        if not bool(boxes_ok(boxes)):
-            raise ValueError(first_bad_box("boxes", boxes))
+    return iou_threshold
+
+
+def _check_values(boxes: Tensor, scores: Tensor, spans: Tensor) -> None:
+    """Finite, ordered boxes and no NaN score: one min/max of the spans (``x2 − x1``,
+    ``y2 − y1``, which the areas need anyway) and one sum (NaN in, NaN out), read together."""
+    low, high, total = read_scalars(*torch.aminmax(spans), scores.sum())
+    if not (low >= 0 and high < math.inf):
+        raise_bad_boxes("boxes", boxes)
+    if total != total and bool(torch.isnan(scores).any()):  # (inf − inf is no NaN score)
         i = int(torch.where(torch.isnan(scores))[0][0])
         raise ValueError(
             f"scores[{i}] is NaN: a NaN score has no place in the ranking (torch.sort puts it "
-            "first and NMS would keep it over every real score), so it is refused; drop it with "
-            "keep = ~scores.isnan() or find where it came from"
+            "first and NMS would keep it over every real score), so it is refused; drop it "
+            "with keep = ~scores.isnan() or find where it came from"
         )
-    return iou_threshold
 
 
 def _threshold_below(iou_threshold: float, dtype: torch.dtype) -> Tensor:
@@ -76,10 +83,18 @@ def _threshold_below(iou_threshold: float, dtype: torch.dtype) -> Tensor:
 
 
 def _suppression_matrix(
-    boxes: Tensor, iou_threshold: float, labels: Tensor | None = None
+    boxes: Tensor, iou_threshold: float, labels: Tensor | None = None, check: Tensor | None = None
 ) -> Tensor:
-    """``S[i, j]`` is True when box i would remove box j (IoU above threshold, same class)."""
-    iou = _box_iou(boxes, boxes)  # float32 or wider, also for float16/bfloat16 boxes
+    """``S[i, j]`` is True when box i would remove box j (IoU above threshold, same class).
+
+    With ``check`` (the scores), the boxes and scores are checked on the way (NaN policy).
+    """
+    up = _upcast(boxes)  # float32 or wider, also for float16/bfloat16 boxes
+    wh = _spans(up)
+    if check is not None:
+        _check_values(boxes, check, wh)
+    area = wh.prod(1)
+    iou = _iou_matrix(up, up, area, area)
     suppress = iou > _threshold_below(iou_threshold, iou.dtype)
     if labels is not None:
         suppress &= labels[:, None] == labels[None, :]
@@ -114,7 +129,12 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if len(boxes) == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
-    return _greedy(order, _suppression_matrix(boxes[order], iou_threshold))
+    try:
+        suppress = _suppression_matrix(boxes[order], iou_threshold, check=scores)
+    except ValueError:  # name the row in the caller's order, not the sorted one
+        _check_values(boxes, scores, _spans(_upcast(boxes)))
+        raise
+    return _greedy(order, suppress)
 
 
 def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: float) -> Tensor:
@@ -140,7 +160,12 @@ def batched_nms(boxes: Tensor, scores: Tensor, labels: Tensor, iou_threshold: fl
     if len(boxes) == 0:
         return torch.empty(0, dtype=torch.int64, device=boxes.device)
     order = torch.sort(scores, descending=True, stable=True).indices
-    return _greedy(order, _suppression_matrix(boxes[order], iou_threshold, labels[order]))
+    try:
+        suppress = _suppression_matrix(boxes[order], iou_threshold, labels[order], check=scores)
+    except ValueError:  # name the row in the caller's order, not the sorted one
+        _check_values(boxes, scores, _spans(_upcast(boxes)))
+        raise
+    return _greedy(order, suppress)
 
 
 @dataclass
@@ -170,6 +195,8 @@ def nms_steps(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Iterator[N
     [(0, [1]), (2, [])]
     """
     iou_threshold = _check(boxes, scores, iou_threshold)
+    if len(boxes):
+        _check_values(boxes, scores, _spans(_upcast(boxes)))
     remaining = torch.sort(scores, descending=True, stable=True).indices
     kept: list[int] = []
     step = 0
