@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
+from course_utils.data.batches import TensorBatches
 from course_utils.seed import torch_generator
 
 __all__ = ["DigitsSplit", "load_digits_tensors", "digits_splits", "digits_loaders"]
@@ -79,15 +80,25 @@ def digits_loaders(
     seed: int = 0,
     val_fraction: float = 0.15,
     test_fraction: float = 0.15,
-) -> tuple[DataLoader, DataLoader, DataLoader]:
-    """Train (shuffled with a seeded generator), validation and test DataLoaders."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+) -> tuple[TensorBatches, TensorBatches, TensorBatches]:
+    """Train (shuffled with a seeded generator), validation and test batches.
+
+    The digits fit in memory, so the loaders are :class:`~course_utils.data.batches.TensorBatches`:
+    the same batches as ``DataLoader(split.dataset(), batch_size, shuffle=..., generator=...)``,
+    cut by indexing instead of fetched one sample at a time. The split stays fixed; the
+    training order moves with ``COURSE_SEED_OFFSET``.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     train, val, test = digits_splits(size, val_fraction, test_fraction, seed)
     return (
-        DataLoader(
-            train.dataset(), batch_size=batch_size, shuffle=True, generator=torch_generator(seed)
-        ),
-        DataLoader(val.dataset(), batch_size=512),
-        DataLoader(test.dataset(), batch_size=512),
+        TensorBatches(
+            train.images,
+            train.labels,
+            batch_size=batch_size,
+            shuffle=True,
+            generator=torch_generator(seed),
+        ),  # fmt: skip
+        TensorBatches(val.images, val.labels, batch_size=512),
+        TensorBatches(test.images, test.labels, batch_size=512),
     )
