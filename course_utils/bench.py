@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -21,6 +21,7 @@ from course_utils.device import synchronize
 __all__ = [
     "Timing",
     "benchmark",
+    "benchmark_in_turns",
     "matmul_flops",
     "conv2d_flops",
     "gflops",
@@ -71,6 +72,42 @@ def benchmark(
         synchronize(device)
         times.append(time.perf_counter() - start)
     return Timing(statistics.median(times), min(times), max(times), repeat)
+
+
+def benchmark_in_turns(
+    fns: Mapping[str, Callable[[], object]],
+    warmup: int = 2,
+    repeat: int = 10,
+    device: torch.device | str | None = "cpu",
+) -> dict[str, Timing]:
+    """:func:`benchmark` for several functions, timed in turns: one call of each per round.
+
+    A ratio of two timings is only fair when both saw the same machine: timed one after the
+    other, a burst of load from another program lands on one of them. In turns, every round
+    sees each function under the same conditions, so ``min`` and ``median`` compare.
+
+    >>> t = benchmark_in_turns({"a": lambda: sum(range(10)), "b": lambda: sum(range(100))}, 1, 3)
+    >>> sorted(t), t["a"].repeat
+    (['a', 'b'], 3)
+    """
+    if not fns:
+        raise ValueError("fns must name at least one function to time")
+    if repeat < 1:
+        raise ValueError(f"repeat must be ≥ 1, got {repeat}")
+    if warmup < 0:
+        raise ValueError(f"warmup must be ≥ 0, got {warmup}")
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    synchronize(device)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            synchronize(device)
+            times[name].append(time.perf_counter() - start)
+    return {name: Timing(statistics.median(t), min(t), max(t), repeat) for name, t in times.items()}
 
 
 def matmul_flops(n: int, m: int | None = None, k: int | None = None) -> int:
