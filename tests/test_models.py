@@ -31,6 +31,7 @@ from course_utils.models import (
     Inception,
     InceptionAux,
     LocalResponseNorm,
+    MLPConv,
     ResNet,
     SmallCNN,
     alexnet,
@@ -41,9 +42,11 @@ from course_utils.models import (
     googlenet_loss,
     mini_alexnet,
     mini_googlenet,
+    mini_nin,
     mini_resnet,
     mini_vgg,
     mini_zfnet,
+    nin_cifar10,
     plain_resnet,
     resnet18,
     resnet34,
@@ -521,10 +524,63 @@ def test_alexnet_is_one_class_built_from_tables() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["", ".simple", ".alexnet", ".zfnet", ".vgg", ".googlenet", ".resnet"]
+    "name", ["", ".simple", ".alexnet", ".zfnet", ".vgg", ".googlenet", ".resnet", ".nin"]
 )
 def test_docstring_examples(name: str) -> None:
     # importlib: the package's attribute ``alexnet`` is the factory, not the module
     module = importlib.import_module(f"course_utils.models{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+# ------------------------------------------------------------------ Network in Network
+
+
+def test_nin_cifar10_count_equals_layer_formulas() -> None:
+    # Lin et al. (2013), CIFAR-10: mlpconv 5×5 192-160-96, 5×5 192-192-192, 3×3 192-192-10
+    total = conv(5, 3, 192) + conv(1, 192, 160) + conv(1, 160, 96)
+    total += conv(5, 96, 192) + 2 * conv(1, 192, 192)
+    total += conv(3, 192, 192) + conv(1, 192, 192) + conv(1, 192, 10)
+    assert count_parameters(nin_cifar10()) == total == 966_986
+    dense_head = count_parameters(nin_cifar10(head="dense"))
+    assert dense_head - total == dense(192 * 8 * 8, 10) - conv(1, 192, 10)
+
+
+def test_mlpconv_is_an_mlp_on_every_patch() -> None:
+    torch.manual_seed(0)
+    layer = MLPConv(4, (8, 6), kernel_size=3, padding=1)
+    convs = [m for m in layer if isinstance(m, nn.Conv2d)]
+    assert [c.kernel_size for c in convs] == [(3, 3), (1, 1)] and layer.out_channels == 6
+    x = torch.randn(2, 4, 5, 5)
+    patches = F.unfold(x, 3, padding=1).transpose(1, 2)  # N × pixels × 36
+    hidden = F.relu(patches @ convs[0].weight.flatten(1).T + convs[0].bias)
+    out = F.relu(hidden @ convs[1].weight.flatten(1).T + convs[1].bias)
+    assert torch.allclose(layer(x), out.transpose(1, 2).reshape(2, 6, 5, 5), atol=1e-5)
+    assert isinstance(MLPConv(4, (8,), 3, last_relu=False)[-1], nn.Conv2d)  # plain, no ReLU
+    with pytest.raises(ValueError, match="at least"):
+        MLPConv(4, (), 3)
+
+
+def test_mini_nin_variants() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(3, 1, 8, 8)
+    for mlp in (True, False):
+        for head in ("gap", "dense"):
+            model = mini_nin(10, mlp=mlp, head=head)
+            out = model(x)
+            assert out.shape == (3, 10)
+            out.sum().backward()
+    w = 32  # plain: 3×3 convs only; mlpconv adds two 1×1 layers per block
+    plain = conv(3, 1, w) + conv(3, w, 2 * w) + conv(1, 2 * w, 10)
+    mlpconv = plain + 2 * conv(1, w, w) + 2 * conv(1, 2 * w, 2 * w)
+    assert count_parameters(mini_nin(10, mlp=False)) == plain == 19_466
+    assert count_parameters(mini_nin(10)) == mlpconv == 29_898
+    assert count_parameters(mini_nin(10, head="dense")) == mlpconv - conv(1, 64, 10) + dense(
+        64 * 4 * 4, 10
+    )
+    gap = mini_nin(10).eval()
+    assert gap(torch.randn(2, 1, 16, 16)).shape == (2, 10)  # GAP: any input size
+    with pytest.raises(ValueError, match="8×8 input images"):
+        mini_nin(10, head="dense")(torch.randn(2, 1, 16, 16))
+    with pytest.raises(ValueError, match="'gap' or 'dense'"):
+        mini_nin(10, head="flat")

@@ -35,6 +35,14 @@ from course_utils.models.googlenet import (
     googlenet_loss,
     mini_googlenet,
 )
+from course_utils.models.nin import (
+    NIN_CIFAR10_LAYOUT,
+    MLPConv,
+    NiN,
+    mini_nin,
+    mini_nin_layout,
+    nin_cifar10,
+)
 from course_utils.models.resnet import (
     RESNET_LAYERS,
     BasicBlock,
@@ -117,6 +125,13 @@ __all__ = [
     "googlenet",
     "googlenet_loss",
     "mini_googlenet",
+    # Network in Network
+    "MLPConv",
+    "NiN",
+    "NIN_CIFAR10_LAYOUT",
+    "nin_cifar10",
+    "mini_nin",
+    "mini_nin_layout",
     # ResNet
     "BasicBlock",
     "Bottleneck",
