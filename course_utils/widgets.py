@@ -11,8 +11,9 @@ browser; ``conv_explorer`` and ``receptive_field_viewer`` only wire them to ipyw
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -38,6 +39,8 @@ __all__ = [
     "draw_conv",
     "receptive_field_cells",
     "receptive_field_figure",
+    "step_viewer",
+    "widgets_are_static",
     "receptive_field_viewer",
 ]
 
@@ -267,6 +270,50 @@ def conv_figure(
     return fig
 
 
+STATIC_WIDGETS_VARIABLE = "COURSE_STATIC_WIDGETS"
+
+
+def widgets_are_static() -> bool:
+    """True when ``COURSE_STATIC_WIDGETS=1``: the explorers draw one figure and show no controls.
+
+    For headless runs: executed by nbclient (``make robust``), a cell that displays live
+    ipywidgets can occasionally block forever (jupyter/nbclient#312), and static slides cannot
+    use sliders anyway. The figure is the explorer's starting state, the same one the notebooks
+    show below each explorer.
+    """
+    return os.environ.get(STATIC_WIDGETS_VARIABLE, "").strip() == "1"
+
+
+def _show_conv(size, kernel, stride, padding, dilation, in_channels, out_channels, row, col):
+    """One state of the conv explorer: the summary line and the figure (or why it is impossible)."""
+    from IPython.display import display
+
+    geometry = conv_geometry(size, kernel, stride, padding, dilation, (row, col))
+    if not geometry.ok:
+        print(f"impossible layer: {geometry.error}")
+        return
+    print(_summary(geometry, in_channels, out_channels))
+    fig = conv_figure(
+        size, kernel, stride, padding, dilation, (row, col), in_channels, out_channels
+    )
+    display(fig)
+    plt.close(fig)
+
+
+def step_viewer(show: Callable[[int], None], steps: int, description: str = "step"):
+    """A slider over ``1 … steps`` that calls ``show(step)``; with ``COURSE_STATIC_WIDGETS=1``
+    it calls ``show(1)`` once and returns ``None``. ``show`` draws one step (e.g. of NMS)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    if widgets_are_static():
+        show(1)
+        return None
+    import ipywidgets as widgets
+
+    slider = widgets.IntSlider(value=1, min=1, max=steps, description=description)
+    return widgets.interactive(lambda step: show(step), step=slider)
+
+
 def conv_explorer(
     size: int = 7,
     kernel: int = 3,
@@ -279,10 +326,13 @@ def conv_explorer(
     """Sliders for W, F, S, P, dilation, channels and the output pixel; redraws ``conv_figure``.
 
     Returns an ``ipywidgets.VBox``; its ``controls`` attribute holds the sliders by name.
-    Impossible settings print conv_math's explanation instead of a figure.
+    Impossible settings print conv_math's explanation instead of a figure. With
+    ``COURSE_STATIC_WIDGETS=1`` it draws the starting state and returns ``None`` (no sliders).
     """
+    if widgets_are_static():
+        _show_conv(size, kernel, stride, padding, dilation, in_channels, out_channels, 0, 0)
+        return None
     import ipywidgets as widgets
-    from IPython.display import display
 
     def slider(value: int, low: int, high: int, description: str) -> widgets.IntSlider:
         return widgets.IntSlider(
@@ -318,19 +368,7 @@ def conv_explorer(
         controls[name].observe(update_ranges, names="value")
     update_ranges()
 
-    def show(size, kernel, stride, padding, dilation, in_channels, out_channels, row, col):
-        geometry = conv_geometry(size, kernel, stride, padding, dilation, (row, col))
-        if not geometry.ok:
-            print(f"impossible layer: {geometry.error}")
-            return
-        print(_summary(geometry, in_channels, out_channels))
-        fig = conv_figure(
-            size, kernel, stride, padding, dilation, (row, col), in_channels, out_channels
-        )
-        display(fig)
-        plt.close(fig)
-
-    output = widgets.interactive_output(show, controls)
+    output = widgets.interactive_output(_show_conv, controls)
     rows = [
         widgets.HBox([controls[k] for k in ("size", "kernel", "stride")]),
         widgets.HBox([controls[k] for k in ("padding", "dilation", "in_channels")]),
@@ -520,19 +558,12 @@ def receptive_field_viewer(
 ):
     """A slider for the number of layers; redraws ``receptive_field_figure``.
 
-    Returns an ``ipywidgets.VBox``; its ``controls`` attribute holds the slider.
+    Returns an ``ipywidgets.VBox``; its ``controls`` attribute holds the slider. With
+    ``COURSE_STATIC_WIDGETS=1`` it draws all the layers and returns ``None`` (no slider).
     """
-    import ipywidgets as widgets
     from IPython.display import display
 
     depth = len(_layers_1d(layers, axis))
-    slider = widgets.IntSlider(
-        value=depth,
-        min=1,
-        max=max(depth, 1),
-        description="layers",
-        continuous_update=False,
-    )
 
     def show(n_layers: int) -> None:
         try:
@@ -543,6 +574,18 @@ def receptive_field_viewer(
         display(fig)
         plt.close(fig)
 
+    if widgets_are_static():
+        show(depth)
+        return None
+    import ipywidgets as widgets
+
+    slider = widgets.IntSlider(
+        value=depth,
+        min=1,
+        max=max(depth, 1),
+        description="layers",
+        continuous_update=False,
+    )
     output = widgets.interactive_output(show, {"n_layers": slider})
     box = widgets.VBox([slider, output])
     box.controls = {"n_layers": slider}

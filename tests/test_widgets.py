@@ -193,3 +193,37 @@ def test_receptive_field_viewer_builds_and_reacts():
     slider = box.controls["n_layers"]
     assert (slider.min, slider.max, slider.value) == (1, 3, 3)
     slider.value = 1
+
+
+def test_static_mode_draws_the_starting_state_without_controls(monkeypatch, capsys):
+    """COURSE_STATIC_WIDGETS=1 (make robust, static slides): one figure, no ipywidgets."""
+    import sys
+
+    from course_utils.widgets import step_viewer, widgets_are_static
+
+    monkeypatch.setenv("COURSE_STATIC_WIDGETS", "1")
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # importing it would fail
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    assert widgets_are_static()
+    assert conv_explorer(size=7, kernel=3) is None
+    assert "output" in capsys.readouterr().out  # the summary line of the starting state
+    assert receptive_field_viewer([(3, 1, 1), (3, 1, 1)]) is None
+    assert len(shown) == 2 and all(hasattr(fig, "savefig") for fig in shown)
+    steps = []
+    assert step_viewer(steps.append, 4) is None and steps == [1]
+    monkeypatch.setenv("COURSE_STATIC_WIDGETS", "0")
+    assert not widgets_are_static()
+
+
+def test_step_viewer_slider_calls_show():
+    from course_utils.widgets import step_viewer
+
+    seen = []
+    viewer = step_viewer(seen.append, 3)
+    slider = viewer.children[0]
+    assert (slider.min, slider.max, slider.value) == (1, 3, 1)
+    slider.value = 3
+    assert seen[0] == 1 and seen[-1] == 3
+    with pytest.raises(ValueError, match="steps must be a positive int"):
+        step_viewer(seen.append, 0)

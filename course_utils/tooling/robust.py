@@ -83,6 +83,9 @@ def perturbation_env(p: Perturbation, base: dict[str, str] | None = None) -> dic
     env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
     env["COURSE_SEED_OFFSET"] = str(p.seed_offset)
     env["PYTHONHASHSEED"] = "0"
+    # live ipywidgets can block nbclient forever (jupyter/nbclient#312): the explorers draw their
+    # starting figure instead; their logic is unit-tested, and `make test` runs them live
+    env["COURSE_STATIC_WIDGETS"] = "1"
     return env
 
 
