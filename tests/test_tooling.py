@@ -122,8 +122,12 @@ def _top_level_sections(html: str) -> int:
     return top_level
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+KOREAN = sorted((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + KOREAN, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_slide_export_has_one_section_per_slide_and_no_remote_urls(path):
+    """The English and the Korean edition alike (the static Korean slides pass the same checks)."""
     html = slides.export_notebook(path)
     nb = json.loads(path.read_text(encoding="utf-8"))
     types = [c["metadata"]["slideshow"]["slide_type"] for c in nb["cells"]]
