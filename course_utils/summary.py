@@ -77,6 +77,20 @@ class LayerRow:
     formula_ok: bool | None
     call: int = 1
     module_class: type = field(default=nn.Module, repr=False, compare=False)
+    exact_size: tuple[float, ...] | None = None
+    rounding: str | None = None
+
+    @property
+    def tiles(self) -> bool | None:
+        """False where the stride does not tile the padded input (PyTorch rounds the size).
+
+        ``exact_size`` then holds (W + 2P − D·(F − 1) − 1)/S + 1 per spatial axis, and
+        ``rounding`` the arithmetic of the first rounded axis, e.g.
+        ``"(224 + 2·2 − 11)/4 + 1 = 55.25 → 55"``. None for layers without a window.
+        """
+        if self.exact_size is None:
+            return None if self.formula_shape is None else True
+        return all(float(x).is_integer() for x in self.exact_size)
 
     @property
     def flops(self) -> int:
@@ -205,6 +219,8 @@ class LayerTable:
             formula = ""
         else:
             flag = "✓" if row.formula_ok else "✗ differs"
+            if row.tiles is False:
+                flag += _ROUND_MARK[_round_kind(row)]
             formula = f"{_shape_text(row.formula_shape)} {flag}"
         return (
             name,
@@ -224,6 +240,15 @@ class LayerTable:
             "formula: conv_math's predicted shape, ✓ = equals the measured one; MACs count Conv/Linear only "
             "(pooling, activations, normalisation count 0); RF: receptive field in input pixels",
         ]
+        for kind, mark in _ROUND_MARK.items():
+            rounded = [row for row in self.rows if row.tiles is False and _round_kind(row) == kind]
+            if rounded:
+                how = "floors" if kind == "floor" else "rounds up (ceil_mode)"
+                more = f"; {len(rounded) - 1} more" if len(rounded) > 1 else ""
+                lines.append(
+                    f"{mark} = stride does not tile the padded input, PyTorch {how} "
+                    f"(W + 2P − F)/S + 1: {rounded[0].name} {rounded[0].rounding}{more}"
+                )
         if self.mismatches:
             names = ", ".join(row.name for row in self.mismatches)
             lines.append(f"WARNING: formula and measurement disagree for {names}")
@@ -404,6 +429,44 @@ def _formula_shape(module: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]
     return None
 
 
+_ROUND_MARK = {"floor": "⌊", "ceil": "⌈"}
+
+
+def _round_kind(row: LayerRow) -> str:
+    return "ceil" if row.rounding and "⌉" in row.rounding else "floor"
+
+
+def _tiling(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[float, ...], str] | None:
+    """Exact output sizes and the arithmetic of the first axis the stride does not tile.
+
+    None where every axis tiles, or for a layer without a sliding window.
+    """
+    if isinstance(module, _CONV):
+        if isinstance(module.padding, str):
+            return None  # 'valid' has no stride restriction to show; 'same' needs stride 1
+        n, ceil = len(module.kernel_size), False
+        kernel, stride = module.kernel_size, module.stride
+        padding, dilation = _tup(module.padding, n), module.dilation
+    elif isinstance(module, _MAX_POOL + _AVG_POOL):
+        n, ceil = len(shape) - 2, module.ceil_mode
+        kernel = _tup(module.kernel_size, n)
+        stride = _tup(module.stride if module.stride is not None else module.kernel_size, n)
+        padding, dilation = _tup(module.padding, n), _tup(getattr(module, "dilation", 1), n)
+    else:
+        return None
+    exact, text = [], None
+    for w, f, s, p, d in zip(shape[2:], kernel, stride, padding, dilation, strict=True):
+        span = d * (f - 1) + 1
+        num = w + 2 * p - span
+        exact.append(num / s + 1)
+        if num % s and text is None:
+            pad = f" + 2·{p}" if p else ""
+            out = -(-num // s) + 1 if ceil else num // s + 1
+            arrow = f"⌈{num / s + 1:g}⌉ = {out}" if ceil else f"{num / s + 1:g} → {out}"
+            text = f"({w}{pad} − {span})/{s} + 1 = {arrow}"
+    return (tuple(exact), text) if text else None
+
+
 def _macs(module: nn.Module, inp: tuple[int, ...], out: tuple[int, ...]) -> int:
     """Multiply-accumulates of one call, for the whole batch."""
     if isinstance(module, _CONV):
@@ -563,6 +626,7 @@ def layer_table(
         else:
             rf_size = rf_jump = None
         formula = state["formula"].pop(id(module), None) if is_leaf else None
+        tiling = _tiling(module, in_shape) if is_leaf and formula is not None else None
         rows.append(
             LayerRow(
                 name=name or type(module).__name__,
@@ -578,6 +642,8 @@ def layer_table(
                 formula_ok=None if formula is None else formula == out_shape,
                 call=calls[name],
                 module_class=type(module),
+                exact_size=tiling[0] if tiling else None,
+                rounding=tiling[1] if tiling else None,
             )
         )
         if is_leaf:

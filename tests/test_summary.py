@@ -303,3 +303,31 @@ def test_text_html_and_records():
     assert table.share((nn.Conv2d, nn.Linear, nn.BatchNorm2d)) == 1.0
     with pytest.raises(KeyError, match="no layer named"):
         table["nope"]
+
+
+def test_non_tiling_layers_are_marked_with_their_arithmetic():
+    # torchvision's AlexNet takes 224 with padding 2: (224 + 4 − 11)/4 + 1 = 55.25, floored
+    alexnet = _meta(torchvision.models.alexnet)
+    table = layer_table(alexnet, (3, 224, 224))
+    conv1 = table["features.0"]
+    assert conv1.formula_ok and conv1.output_shape == (1, 64, 55, 55)
+    assert conv1.tiles is False and conv1.exact_size == (55.25, 55.25)
+    assert conv1.rounding == "(224 + 2·2 − 11)/4 + 1 = 55.25 → 55"
+    assert [row.name for row in table if row.tiles is False] == ["features.0"]
+    assert table["features.2"].tiles is True and table["features.1"].tiles is None
+    text = table.to_text()
+    assert "1×64×55×55 ✓⌊" in text and "1×64×27×27 ✓ " in text
+    footer = text.splitlines()[-1]
+    assert footer.startswith("⌊ = stride does not tile") and "55.25 → 55" in footer
+    assert "⌊" in table._repr_html_()
+    # at 227 (the paper's size without padding) every layer tiles: no marker, no footer line
+    exact = layer_table(nn.Sequential(nn.Conv2d(3, 96, 11, stride=4)), (3, 227, 227))
+    assert exact[0].tiles is True and "⌊" not in exact.to_text()
+    # ceil_mode rounds up and gets its own marker
+    pool = layer_table(nn.Sequential(nn.MaxPool2d(2, ceil_mode=True)), (1, 5, 5))
+    assert pool[0].output_shape == (1, 1, 3, 3) and pool[0].tiles is False
+    assert "✓⌈" in pool.to_text() and "rounds up (ceil_mode)" in pool.to_text()
+    # the count of further rounded layers, e.g. ResNet-18's 7×7/2, 3×3/2 pool and 1×1/2 shortcuts
+    resnet = layer_table(_meta(torchvision.models.resnet18), (3, 224, 224))
+    assert resnet["conv1"].rounding == "(224 + 2·3 − 7)/2 + 1 = 112.5 → 112"
+    assert "; 7 more" in resnet.to_text().splitlines()[-1]
