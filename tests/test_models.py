@@ -584,3 +584,26 @@ def test_mini_nin_variants() -> None:
         mini_nin(10, head="dense")(torch.randn(2, 1, 16, 16))
     with pytest.raises(ValueError, match="'gap' or 'dense'"):
         mini_nin(10, head="flat")
+
+
+def test_lenet5_count_equals_formula_and_paper() -> None:
+    from course_utils.models import LENET5_PAPER_PARAMETERS, count_lenet5_parameters, lenet5
+
+    assert count_parameters(lenet5()) == count_lenet5_parameters() == 61_706
+    assert count_parameters(lenet5(num_classes=6)) == count_lenet5_parameters(num_classes=6)
+    # the paper's 60,840 ("about 60,000"); ours: full C3 (+900), plain pools (−44), dense output (+10)
+    assert LENET5_PAPER_PARAMETERS == 60_840
+    assert count_lenet5_parameters() - LENET5_PAPER_PARAMETERS == 900 - 44 + 10
+
+
+def test_lenet5_shapes_and_options() -> None:
+    from course_utils.models import lenet5
+
+    model = lenet5(activation="relu", pool="max")
+    assert model.features(torch.zeros(2, 1, 32, 32)).shape == (2, 120, 1, 1)
+    assert model(torch.zeros(2, 1, 32, 32)).shape == (2, 10)
+    assert isinstance(model.features[1], nn.ReLU) and isinstance(model.features[2], nn.MaxPool2d)
+    with pytest.raises(ValueError, match="32×32"):
+        model(torch.zeros(1, 1, 28, 28))
+    with pytest.raises(ValueError, match="activation"):
+        lenet5(activation="sigmoid")

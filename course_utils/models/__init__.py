@@ -35,6 +35,12 @@ from course_utils.models.googlenet import (
     googlenet_loss,
     mini_googlenet,
 )
+from course_utils.models.lenet import (
+    LENET5_PAPER_PARAMETERS,
+    LeNet5,
+    count_lenet5_parameters,
+    lenet5,
+)
 from course_utils.models.nin import (
     NIN_CIFAR10_LAYOUT,
     MLPConv,
@@ -83,6 +89,11 @@ __all__ = [
     "SmallCNN",
     "CheckedFlatten",
     "count_parameters",
+    # LeNet-5
+    "LeNet5",
+    "lenet5",
+    "count_lenet5_parameters",
+    "LENET5_PAPER_PARAMETERS",
     # AlexNet
     "AlexNet",
     "ConvSpec",
