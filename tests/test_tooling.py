@@ -1,6 +1,7 @@
 """make lab's launcher, make execute's cleaning, make slides' offline export."""
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -240,3 +241,19 @@ def test_thumbnail_prefers_the_tagged_figure_and_scales_it():
     assert small.size == (240, 120) and small.getpixel((5, 5)) == (0, 0, 255)
     nb.cells = [nbformat.v4.new_markdown_cell("no figures")]
     assert thumbnails.pick_figure(nb) is None
+
+
+def test_execute_sets_static_widgets_for_the_kernel_only(tmp_path, monkeypatch):
+    """make execute runs the explorers statically (nbclient can stall on live widgets) without
+    changing the environment of the process that calls it."""
+    monkeypatch.delenv("COURSE_STATIC_WIDGETS", raising=False)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(
+        nbformat.v4.new_code_cell("import os; print(os.environ.get('COURSE_STATIC_WIDGETS'))")
+    )
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    execute.execute(path, timeout=60)
+    out = nbformat.read(path, as_version=4).cells[0].outputs[0]["text"]
+    assert out.strip() == "1"
+    assert "COURSE_STATIC_WIDGETS" not in os.environ

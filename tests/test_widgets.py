@@ -178,7 +178,13 @@ def test_receptive_field_figure():
 # ----------------------------------------------------------------------------- widgets
 
 
-def test_conv_explorer_builds_and_reacts():
+@pytest.fixture
+def live_widgets(monkeypatch):
+    """The interactive path, whatever COURSE_STATIC_WIDGETS the test process inherited."""
+    monkeypatch.delenv("COURSE_STATIC_WIDGETS", raising=False)
+
+
+def test_conv_explorer_builds_and_reacts(live_widgets):
     box = conv_explorer()
     controls = box.controls
     assert controls["row"].max == 4  # (7 − 3)/1 + 1 = 5 outputs
@@ -188,7 +194,7 @@ def test_conv_explorer_builds_and_reacts():
     assert controls["row"].max == 0
 
 
-def test_receptive_field_viewer_builds_and_reacts():
+def test_receptive_field_viewer_builds_and_reacts(live_widgets):
     box = receptive_field_viewer([(3, 1, 1), (2, 2), (3, 1, 1)])
     slider = box.controls["n_layers"]
     assert (slider.min, slider.max, slider.value) == (1, 3, 3)
@@ -216,7 +222,7 @@ def test_static_mode_draws_the_starting_state_without_controls(monkeypatch, caps
     assert not widgets_are_static()
 
 
-def test_step_viewer_slider_calls_show():
+def test_step_viewer_slider_calls_show(live_widgets):
     from course_utils.widgets import step_viewer
 
     seen = []

@@ -71,7 +71,10 @@ def execute(path: Path, timeout: int) -> float:
     # Live ipywidgets stall nbclient for a whole cell timeout now and then (jupyter/nbclient#312;
     # measured: 05 took 367 s instead of 70): the explorers store their starting figure instead,
     # which is also what a reader of the stored notebook and the static slides can see.
-    os.environ.setdefault("COURSE_STATIC_WIDGETS", "1")
+    kernel_env = {
+        **os.environ,
+        "COURSE_STATIC_WIDGETS": os.environ.get("COURSE_STATIC_WIDGETS", "1"),
+    }
     start = time.perf_counter()
     client = NotebookClient(
         nb,
@@ -80,7 +83,7 @@ def execute(path: Path, timeout: int) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=True,
     )
-    client.execute()
+    client.execute(env=kernel_env)  # the kernel's environment only, not this process's
     seconds = time.perf_counter() - start
     slowest = sorted(_cell_seconds(nb), reverse=True)[:3]
     print("  slowest cells: " + ", ".join(f"#{i} {s:.1f} s" for s, i in slowest))
