@@ -50,7 +50,15 @@ from course_utils.detection.roi_heads import (
 from course_utils.detection.rpn import RegionProposalNetwork
 from course_utils.device import synchronize
 
-__all__ = ["Backbone", "RCNN", "FastRCNN", "FasterRCNN", "check_images", "check_proposals"]
+__all__ = [
+    "Backbone",
+    "RCNN",
+    "FastRCNN",
+    "FasterRCNN",
+    "MaskRCNN",
+    "check_images",
+    "check_proposals",
+]
 
 
 class Backbone(nn.Module):
@@ -119,16 +127,29 @@ def check_proposals(proposals: Any, num_images: int) -> list[Tensor]:
     return [validate_boxes(p, name=f"proposals[{i}]").float() for i, p in enumerate(proposals)]
 
 
-def _check_targets(targets: Any, num_classes: int, images: Tensor) -> list[dict]:
+def _check_targets(
+    targets: Any, num_classes: int, images: Tensor, masks: bool = False
+) -> list[dict]:
     if targets is None:
         raise ValueError("in training mode the detector needs targets; call model.eval() to detect")
     if not isinstance(targets, Sequence) or len(targets) != len(images):
         raise ValueError(f"pass one target dict per image: {len(images)} images")
     size = tuple(images.shape[-2:])
-    return [
+    checked = [
         validate_target(t, num_classes, image_size=size)
         for t in targets  # type: ignore[misc]
     ]
+    if masks:
+        from course_utils.detection.masks import check_masks
+
+        for i, t in enumerate(checked):
+            if "masks" not in t:
+                raise ValueError(
+                    f"targets[{i}] has no 'masks': Mask R-CNN trains on one (H, W) binary mask "
+                    "per object, stacked (K, H, W)"
+                )
+            check_masks(f"targets[{i}]['masks']", t["masks"], len(t["boxes"]), size)
+    return checked
 
 
 def _sample_all(proposals: list[Tensor], targets: list[dict], batch_size: int):
@@ -325,3 +346,100 @@ class FasterRCNN(FastRCNN):
         proposals, _ = self.rpn(features, tuple(x.shape[-2:]))
         timer.lap("rpn")
         return self._detect_on_features(x, features, proposals, timer), timer.times
+
+
+class MaskRCNN(FasterRCNN):
+    """Mask R-CNN (He et al., 2017): Faster R-CNN with RoI Align and a mask branch.
+
+    Two changes to Faster R-CNN, as in the paper: RoI *Align* replaces RoI pooling for the
+    box head (no rounding of the RoI to feature cells), and a third head, parallel to
+    classification and box regression, predicts a ``28 × 28`` mask per class for each
+    positive RoI (:class:`~course_utils.detection.masks.MaskHead`, on ``14 × 14`` RoI Align
+    features). Training adds the mask loss on the positive RoIs of the box head's sample;
+    inference runs the mask head on the *final* detections and pastes each mask into the
+    image. Targets need ``masks`` (``K × H × W``, binary). Eval mode returns
+    ``{"boxes", "scores", "labels", "masks"}`` with ``masks`` ``(D, H, W)`` bool.
+
+    ``pooler="max"`` puts RoI max pooling back into both heads (the ablation of Table 2c);
+    ``mask_loss="softmax"`` makes the classes compete per pixel (Table 2b).
+    """
+
+    def __init__(self, num_classes: int, backbone: Backbone | None = None, pool_size: int = 7,
+                 hidden: int = 128, rois_per_image: int = 128, mask_pool_size: int = 14,
+                 mask_width: int = 32, pooler: str = "align", mask_loss: str = "sigmoid",
+                 **rpn_kwargs: Any):  # fmt: skip
+        from course_utils._checks import check_choice
+        from course_utils.detection.masks import MASK_LOSSES, MaskHead
+
+        super().__init__(num_classes, backbone, pool_size, hidden, rois_per_image, **rpn_kwargs)
+        self.pooler = check_choice("pooler", pooler, ("align", "max"))
+        self.mask_loss_kind = check_choice("mask_loss", mask_loss, MASK_LOSSES)
+        self.mask_pool_size = mask_pool_size
+        self.mask_head = MaskHead(self.backbone.out_channels, num_classes, width=mask_width)
+        self.mask_threshold = 0.5
+
+    def _pool(self, features: Tensor, boxes: Sequence[Tensor], size: int) -> Tensor:
+        scale = 1.0 / self.backbone.stride
+        if self.pooler == "max":
+            return roi_pool(features, list(boxes), size, scale)
+        return roi_align(features, list(boxes), size, scale, sampling_ratio=2, aligned=True)
+
+    def pool(self, features: Tensor, boxes: Sequence[Tensor]) -> Tensor:
+        """RoI Align (bilinear, no rounding) to ``pool_size``²; RoI max pooling if ``pooler="max"``."""
+        return self._pool(features, boxes, self.pool_size)
+
+    def mask_logits(self, features: Tensor, boxes: Sequence[Tensor]) -> Tensor:
+        """The mask head on each box: ``(R, num_classes, 28, 28)`` logits."""
+        return self.mask_head(self._pool(features, boxes, self.mask_pool_size))
+
+    def _head_training_losses(self, features, proposals, targets) -> dict[str, Tensor]:
+        from course_utils.detection.boxes import _box_iou
+        from course_utils.detection.masks import mask_loss, mask_targets
+
+        boxes, labels, regression = _sample_all(proposals, targets, self.rois_per_image)
+        logits, deltas = self.head(self.pool(features, boxes))
+        losses = self._head_losses(logits, deltas, labels, regression)
+        positive_boxes, positive_labels, mask_goals = [], [], []
+        for b, lab, t in zip(boxes, labels.split([len(b) for b in boxes]), targets, strict=True):
+            fg = torch.where(lab > 0)[0] if len(t["boxes"]) else lab[:0]
+            matched = _box_iou(b[fg], t["boxes"]).argmax(dim=1) if len(fg) else fg  # as sampled
+            positive_boxes.append(b[fg])
+            positive_labels.append(lab[fg])
+            mask_goals.append(mask_targets(t["masks"][matched], b[fg], self.mask_head_size))
+        losses["loss_mask"] = mask_loss(self.mask_logits(features, positive_boxes),
+                                        torch.cat(positive_labels), torch.cat(mask_goals),
+                                        self.mask_loss_kind)  # fmt: skip
+        return losses
+
+    @property
+    def mask_head_size(self) -> int:
+        """Side of the predicted masks (2 × ``mask_pool_size``: 28)."""
+        return 2 * self.mask_pool_size
+
+    def forward(self, images, targets=None):
+        x = check_images(images)
+        if self.training:
+            targets = _check_targets(targets, self.num_classes, x, masks=True)
+            features = self.backbone(x)
+            proposals, losses = self.rpn(features, tuple(x.shape[-2:]), targets)
+            return {**losses, **self._head_training_losses(features, proposals, targets)}
+        return self.detect_timed(images)[0]
+
+    def _detect_on_features(self, x, features, proposals, timer: _Timer) -> list[dict]:
+        """Faster R-CNN's stages, then ``mask_head`` (on the final boxes) and ``paste`` (timed).
+
+        ``roi_pool`` times RoI Align unless ``pooler="max"``.
+        """
+        from course_utils.detection.masks import mask_probabilities, paste_masks
+
+        detections = super()._detect_on_features(x, features, proposals, timer)
+        size = tuple(x.shape[-2:])
+        boxes = [d["boxes"] for d in detections]
+        logits = self.mask_logits(features, boxes)
+        labels = torch.cat([d["labels"] for d in detections])
+        probs = mask_probabilities(logits, labels, self.mask_loss_kind)
+        timer.lap("mask_head")
+        for d, p in zip(detections, probs.split([len(b) for b in boxes]), strict=True):
+            d["masks"] = paste_masks(p, d["boxes"], size, self.mask_threshold)
+        timer.lap("paste")
+        return detections

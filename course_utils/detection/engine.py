@@ -17,7 +17,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from course_utils.detection.detectors import RCNN, Backbone, FasterRCNN, FastRCNN, check_images
+from course_utils.detection.detectors import (
+    RCNN,
+    Backbone,
+    FasterRCNN,
+    FastRCNN,
+    MaskRCNN,
+    check_images,
+)
 from course_utils.detection.metrics import mean_average_precision
 from course_utils.detection.proposals import selective_search_boxes
 
@@ -29,6 +36,8 @@ __all__ = [
     "selective_search_all",
     "needs_proposals",
     "torchvision_faster_rcnn",
+    "torchvision_mask_rcnn",
+    "needs_masks",
     "train_detector",
     "detect",
     "evaluate_detector",
@@ -71,22 +80,20 @@ def needs_proposals(model: nn.Module) -> bool:
     return isinstance(model, RCNN | FastRCNN) and not isinstance(model, FasterRCNN)
 
 
-def torchvision_faster_rcnn(num_classes: int, backbone: nn.Module | None = None) -> nn.Module:
-    """``torchvision.models.detection.FasterRCNN`` on the kit's backbone, sized like the kit's.
+def needs_masks(model: nn.Module) -> bool:
+    """True for the Mask R-CNNs (the kit's and torchvision's), which train on instance masks."""
+    from torchvision.models.detection import MaskRCNN as TVMaskRCNN
 
-    Same anchors (16, 32, 64 px × ratios 0.5, 1, 2), same proposal counts, same head size
-    (two dense layers of 128 on 7×7 pooled features), no resizing (images stay 128×128)
-    and no extra normalisation (the backbone normalises). Differences that remain are
-    torchvision's: RoI Align instead of RoI pooling, its samplers and its defaults.
-    """
-    from torchvision.models.detection import FasterRCNN as TVFasterRCNN
+    return isinstance(model, MaskRCNN | TVMaskRCNN)
+
+
+def _torchvision_settings(num_classes: int, backbone: nn.Module) -> dict[str, Any]:
+    """The keyword arguments that size torchvision's two-stage detectors like the kit's."""
     from torchvision.models.detection.anchor_utils import AnchorGenerator
     from torchvision.models.detection.faster_rcnn import FastRCNNPredictor, TwoMLPHead
     from torchvision.ops import MultiScaleRoIAlign
 
-    backbone = backbone or Backbone()
-    return TVFasterRCNN(
-        backbone,
+    return dict(
         min_size=128,
         max_size=128,
         image_mean=[0.0, 0.0, 0.0],
@@ -103,10 +110,47 @@ def torchvision_faster_rcnn(num_classes: int, backbone: nn.Module | None = None)
     )
 
 
+def torchvision_faster_rcnn(num_classes: int, backbone: nn.Module | None = None) -> nn.Module:
+    """``torchvision.models.detection.FasterRCNN`` on the kit's backbone, sized like the kit's.
+
+    Same anchors (16, 32, 64 px × ratios 0.5, 1, 2), same proposal counts, same head size
+    (two dense layers of 128 on 7×7 pooled features), no resizing (images stay 128×128)
+    and no extra normalisation (the backbone normalises). Differences that remain are
+    torchvision's: RoI Align instead of RoI pooling, its samplers and its defaults.
+    """
+    from torchvision.models.detection import FasterRCNN as TVFasterRCNN
+
+    backbone = backbone or Backbone()
+    return TVFasterRCNN(backbone, **_torchvision_settings(num_classes, backbone))
+
+
+def torchvision_mask_rcnn(num_classes: int, backbone: nn.Module | None = None) -> nn.Module:
+    """``torchvision.models.detection.MaskRCNN`` on the kit's backbone, sized like the kit's.
+
+    :func:`torchvision_faster_rcnn`'s settings, plus torchvision's mask branch at the kit's
+    :class:`~course_utils.detection.masks.MaskHead` width: 14×14 RoI Align, four 3×3
+    convolutions of 32 channels, a 2× transposed convolution, 28×28 masks.
+    """
+    from torchvision.models.detection import MaskRCNN as TVMaskRCNN
+    from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
+    from torchvision.ops import MultiScaleRoIAlign
+
+    backbone = backbone or Backbone()
+    return TVMaskRCNN(
+        backbone,
+        mask_roi_pool=MultiScaleRoIAlign(["0"], output_size=14, sampling_ratio=2),
+        mask_head=MaskRCNNHeads(backbone.out_channels, [32] * 4, 1),
+        mask_predictor=MaskRCNNPredictor(32, 32, num_classes),
+        **_torchvision_settings(num_classes, backbone),
+    )
+
+
 def _flip(image: Tensor, target: dict, proposals: Tensor | None):
     width = image.shape[-1]
     flip_boxes = lambda b: torch.stack([width - b[:, 2], b[:, 1], width - b[:, 0], b[:, 3]], 1)  # noqa: E731
     target = {**target, "boxes": flip_boxes(target["boxes"])}
+    if "masks" in target:
+        target["masks"] = target["masks"].flip(-1)
     return image.flip(-1), target, None if proposals is None else flip_boxes(proposals)
 
 
@@ -144,6 +188,7 @@ def train_detector(
         raise ValueError(f"got {len(images)} images but {len(targets)} targets")
     if needs_proposals(model) and (proposals is None or len(proposals) != len(images)):
         raise ValueError(f"{type(model).__name__} needs one proposal tensor per training image")
+    keys = ("boxes", "labels", "masks") if needs_masks(model) else ("boxes", "labels")
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # the samplers inside the models draw from the global generator
     params = [p for p in model.parameters() if p.requires_grad]
@@ -163,7 +208,7 @@ def train_detector(
             batch_imgs, batch_tgts, batch_props = [], [], []
             for i in order[first : first + batch_size]:
                 props = proposals[i] if proposals is not None else None
-                img, tgt = images[i], {k: targets[i][k] for k in ("boxes", "labels")}
+                img, tgt = images[i], {k: targets[i][k] for k in keys}
                 if flips is not None and flips[i]:
                     img, tgt, props = _flip(img, tgt, props)
                 batch_imgs.append(img)
@@ -212,7 +257,10 @@ def detect(
     for first in range(0, len(images), batch_size):
         batch = list(images[first : first + batch_size])
         props = None if proposals is None else list(proposals[first : first + batch_size])
-        out.extend(_call(model, batch, proposals=props))
+        for d in _call(model, batch, proposals=props):
+            if "masks" in d and d["masks"].dim() == 4:  # torchvision: (D, 1, H, W) probabilities
+                d["masks"] = d["masks"][:, 0] > 0.5
+            out.append(d)
     model.train(was_training)
     return out
 
@@ -224,11 +272,18 @@ def evaluate_detector(
     proposals: Sequence[Tensor] | None = None,
     iou_threshold: float = 0.5,
 ) -> dict[str, Any]:
-    """mAP at ``iou_threshold`` (all-point AP, VOC matching) and seconds per image (batches of 16)."""
+    """mAP at ``iou_threshold`` (all-point AP, VOC matching) and seconds per image (batches of 16).
+
+    For a model that predicts masks also ``mask_map`` and ``mask_ap_per_class``: the same
+    recipe with mask IoU (``iou_type="segm"``).
+    """
     start = time.perf_counter()
     predictions = detect(model, images, proposals)
     seconds = (time.perf_counter() - start) / max(1, len(images))
     result = mean_average_precision(predictions, targets, iou_threshold=iou_threshold)
+    if predictions and "masks" in predictions[0]:
+        masks = mean_average_precision(predictions, targets, iou_threshold, iou_type="segm")
+        result["mask_map"], result["mask_ap_per_class"] = masks["map"], masks["ap_per_class"]
     return {**result, "seconds_per_image": seconds, "predictions": predictions}
 
 

@@ -43,11 +43,13 @@ from course_utils._checks import (
     first_bad_box,
 )
 from course_utils.detection.boxes import _box_iou
+from course_utils.detection.masks import _mask_iou, check_masks
 
 __all__ = ["match_detections", "precision_recall", "average_precision", "mean_average_precision"]
 
 _METHODS = ("all", "voc11", "coco101")
 _RULES = ("voc", "coco")
+_IOU_TYPES = ("bbox", "segm")
 
 
 def _check_rule(rule: str) -> None:
@@ -237,11 +239,15 @@ def mean_average_precision(
     iou_threshold: float = 0.5,
     method: str = "all",
     rule: str = "voc",
+    iou_type: str = "bbox",
 ) -> dict:
     """mAP over classes, from per-image dicts like torchvision's detection outputs.
 
     ``preds[i]``: ``{"boxes": (D, 4), "scores": (D,), "labels": (D,)}``;
     ``targets[i]``: ``{"boxes": (G, 4), "labels": (G,)}``, for the same image ``i``.
+    ``iou_type="segm"`` (instance segmentation, COCO's name) matches by the IoU of *masks*
+    instead of boxes: both dicts then also need ``"masks"`` (``(D, H, W)`` / ``(G, H, W)``,
+    binary); everything else is the same recipe.
     Images without objects (their detections are all false positives) and images
     without detections (their objects are all missed) count as they should.
 
@@ -252,7 +258,9 @@ def mean_average_precision(
     """
     _check_rule(rule)
     check_choice("method", method, _METHODS)
+    check_choice("iou_type", iou_type, _IOU_TYPES)
     iou_threshold = check_probability("iou_threshold", iou_threshold)
+    segm = iou_type == "segm"
     for arg, name in ((preds, "preds"), (targets, "targets")):
         if isinstance(arg, Tensor | Mapping | str) or not isinstance(arg, Sequence):
             raise TypeError(
@@ -265,8 +273,8 @@ def mean_average_precision(
     all_scores, all_tp, all_labels, gt_labels = [], [], [], []
     for i, (pred, target) in enumerate(zip(preds, targets, strict=True)):
         for d, name, keys in (
-            (pred, "preds", ("boxes", "scores", "labels")),
-            (target, "targets", ("boxes", "labels")),
+            (pred, "preds", ("boxes", "scores", "labels") + ("masks",) * segm),
+            (target, "targets", ("boxes", "labels") + ("masks",) * segm),
         ):
             if not isinstance(d, Mapping):
                 raise TypeError(
@@ -300,7 +308,13 @@ def mean_average_precision(
         )
         order = _sorted_by_score(scores)
         # one IoU matrix per image; pairs of different classes get −1 so they never match
-        iou = _box_iou(boxes[order].double(), g_boxes.double())
+        if segm:
+            masks = check_masks(f"preds[{i}]['masks']", pred["masks"].detach().cpu(), len(boxes))
+            g_masks = check_masks(f"targets[{i}]['masks']", target["masks"].detach().cpu(),
+                                  len(g_boxes), size=masks.shape[-2:])  # fmt: skip
+            iou = _mask_iou(masks[order], g_masks)
+        else:
+            iou = _box_iou(boxes[order].double(), g_boxes.double())
         same_class = labels[order].reshape(-1, 1) == g_labels.reshape(1, -1)
         tp = _greedy_match(torch.where(same_class, iou, -1.0), iou_threshold, rule)
         all_scores.append(scores[order].double())
