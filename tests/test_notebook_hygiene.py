@@ -71,6 +71,7 @@ def test_the_checker_catches_problems(tmp_path):
         "global random state",
         "Glossary",
         "device_report",
+        "setup cell (first code cell) must be slide_type 'skip'",
     ):
         assert expected in text, expected
 

@@ -55,6 +55,9 @@ def check_notebook(path: Path) -> list[str]:
         if not re.search(rf"^#+ .*{section}", markdown, re.MULTILINE):
             problems.append(f"{path}: no '{section}' section heading")
     code = [c for c in cells if c.get("cell_type") == "code"]
+    if code and code[0].get("metadata", {}).get("slideshow", {}).get("slide_type") != "skip":
+        # the imports are plumbing: on the title slide they push the title off the screen
+        problems.append(f"{path}: the setup cell (first code cell) must be slide_type 'skip'")
     all_code = "\n".join(_source(c) for c in code)
     if "device_report(" not in all_code:
         problems.append(f"{path}: the setup cell must print device_report()")
