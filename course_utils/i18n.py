@@ -149,6 +149,16 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
             "기울기는 w와 같은 모양 {shape}이어야 한다 (지금은 {got})",
         ),
         (r"differs from autograd for (?P<where>.*)", "{where}에서 자동 미분의 결과와 다르다"),
+        (
+            r"the weights after step (?P<n>\d) differ from plain SGD: did you clear old "
+            r"gradients \(optimizer\.zero_grad\(\)\) before backward\?",
+            "{n}번째 단계 뒤의 가중치가 일반 SGD와 다르다: backward 전에 이전 기울기를 "
+            "지웠는가 (optimizer.zero_grad())?",
+        ),
+        (
+            r"return the loss as a Python float \(loss\.item\(\)\), not (?P<type>[\w.]+)",
+            "손실을 파이썬 float로 반환하라 (loss.item()), 지금은 {type}",
+        ),
         (r"for (?P<where>[^:]+): (?P<hint>.*)", "{where}에서: {hint}"),
     ]
 ]
@@ -157,6 +167,10 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
 MESSAGES.update(
     {
         "count a multiply-add as 2 FLOPs": "곱셈-덧셈 하나를 2 FLOP으로 세어라",
+        "check each factor": "곱하는 인수를 하나씩 확인하라",
+        "the weights did not change: call optimizer.step()": (
+            "가중치가 바뀌지 않았다: optimizer.step()을 호출하라"
+        ),
         "the dense layer has one bias per output unit": "완전 연결층은 출력 유닛마다 편향이 하나 있다",
         "with groups each filter sees only C/groups input channels, not all C": (
             "그룹이 있으면 각 필터는 입력 채널 C개 전부가 아니라 C/groups개만 본다"

@@ -62,3 +62,9 @@ def whole_number(value: object) -> int | None:
     if isinstance(value, numbers.Real) and float(value).is_integer():
         return int(value)
     return None
+
+
+# the way out for a stuck student: solution("08.2") prints a reference solution
+from course_utils.exercises.solutions import solution  # noqa: E402
+
+__all__ += ["solution"]

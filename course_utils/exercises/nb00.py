@@ -42,6 +42,7 @@ def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
     from torch.utils.flop_counter import FlopCounterMode
 
     cases = ((1, 3, 8, 16, 16, 3), (2, 16, 4, 7, 5, 5), (4, 1, 1, 10, 10, 1))
+    wrong = []  # (case, answer, expected) of every layer it gets wrong
     for batch, c_in, c_out, h, w, k in cases:
         conv = torch.nn.Conv2d(c_in, c_out, k, bias=False, device="meta")
         x = torch.empty(batch, c_in, h + k - 1, w + k - 1, device="meta")
@@ -52,12 +53,18 @@ def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
             return report(False, got)
         expected = counter.get_total_flops()
         if got != expected:
-            hint = "count a multiply-add as 2 FLOPs" if got * 2 == expected else "check each factor"
-            return report(
-                False,
-                f"wrong for batch={batch}, {c_in}→{c_out} channels, {h}×{w} "
-                f"output, {k}×{k} kernel ({hint})",
-            )
+            wrong.append(((batch, c_in, c_out, h, w, k), got, expected))
+    if wrong:
+        (batch, c_in, c_out, h, w, k), _, _ = wrong[0]
+        # half of every count is the MAC count; a missing factor that happens to be 2 on one
+        # layer (batch=2) is not
+        halves = len(wrong) == len(cases) and all(got * 2 == exp for _, got, exp in wrong)
+        hint = "count a multiply-add as 2 FLOPs" if halves else "check each factor"
+        return report(
+            False,
+            f"wrong for batch={batch}, {c_in}→{c_out} channels, {h}×{w} "
+            f"output, {k}×{k} kernel ({hint})",
+        )
     return report(True, "matches torch's FLOP counter on three layers")
 
 
@@ -81,11 +88,12 @@ def check_training_step(
     for p in model.parameters():  # stale gradients that a correct step clears
         p.grad = torch.ones_like(p)
     losses = []
-    for _ in range(3):
+    for step in range(1, 4):
         ref_opt.zero_grad()
         ref_loss = torch.nn.functional.cross_entropy(reference(x), y)
         ref_loss.backward()
         ref_opt.step()
+        before = model.weight.detach().clone()
         ok, got = call_answer(step_fn, model, opt, x, y)
         if not ok:
             return report(False, got)
@@ -96,10 +104,13 @@ def check_training_step(
         losses.append(got)
         if abs(got - ref_loss.item()) > 1e-5:
             return report(False, "the returned loss is not the cross-entropy before the step")
-    if not torch.allclose(model.weight, reference.weight, atol=1e-6):
-        return report(
-            False,
-            "the weights after three steps differ from plain SGD: "
-            "did you clear old gradients (optimizer.zero_grad()) before backward?",
-        )
+        if torch.equal(model.weight, before):
+            return report(False, "the weights did not change: call optimizer.step()")
+        if not torch.allclose(model.weight, reference.weight, atol=1e-6):
+            # the loss was right, the update was not: the gradient had something added to it
+            return report(
+                False,
+                f"the weights after step {step} differ from plain SGD: "
+                "did you clear old gradients (optimizer.zero_grad()) before backward?",
+            )
     return report(True, f"three steps, loss {losses[0]:.3f} → {losses[-1]:.3f}")
