@@ -12,23 +12,15 @@ from course_utils.exercises.nb04 import (
     check_dense_head_params,
     check_dropout,
 )
+from course_utils.exercises.solutions import reference
+
+_dropout = reference("04.1")  # the one reference solution
 
 
-def _dropout(x, p, training, generator):
-    if not training or p == 0:
-        return x.clone()
-    keep = torch.rand(x.shape, generator=generator) >= p
-    return x * keep / (1 - p)
+_conv_pool_side = reference("04.2")  # the one reference solution
 
 
-def _conv_pool_side(w, f, s, p, ceil):
-    conv = (w + 2 * p - f) // s + 1
-    return -(-(conv - 3) // 2) + 1 if ceil else (conv - 3) // 2 + 1
-
-
-def _head_params(channels, side, hidden, classes):
-    widths = [channels * side * side, *hidden, classes]
-    return sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False))
+_head_params = reference("04.3")  # the one reference solution
 
 
 def _placeholder(*args):

@@ -11,14 +11,12 @@ from course_utils.exercises.nb07 import (
     check_residual_forward,
     check_zero_pad_shortcut,
 )
+from course_utils.exercises.solutions import reference
 
 # ----------------------------------------------------------------- exercise 1: residual forward
 
 
-def residual_forward(block, x):
-    out = F.relu(block.bn1(block.conv1(x)))
-    out = block.bn2(block.conv2(out))
-    return F.relu(out + x)
+residual_forward = reference("07.1")  # the one reference solution
 
 
 def test_residual_forward_accepts_the_block():
@@ -60,10 +58,7 @@ def test_residual_forward_explains_mistakes():
 # --------------------------------------------------------------- exercise 2: zero-pad shortcut
 
 
-def zero_pad(x, out_channels, stride):
-    x = x[:, :, ::stride, ::stride]
-    zeros = x.new_zeros(x.shape[0], out_channels - x.shape[1], *x.shape[2:])
-    return torch.cat([x, zeros], dim=1)
+zero_pad = reference("07.2")  # the one reference solution
 
 
 def test_zero_pad_shortcut_accepts_a_right_answer():
@@ -106,12 +101,7 @@ def test_zero_pad_shortcut_explains_mistakes():
 # ------------------------------------------------------------- exercise 3: bottleneck params
 
 
-def bottleneck_params(c_in, planes):
-    out = 4 * planes
-    total = c_in * planes + 9 * planes * planes + planes * out + 2 * (2 * planes + out)
-    if c_in != out:
-        total += c_in * out + 2 * out
-    return total
+bottleneck_params = reference("07.3")  # the one reference solution
 
 
 def test_bottleneck_params_accepts_the_formula():

@@ -15,6 +15,7 @@ from course_utils.exercises.nb09 import (
     check_regression_targets,
     context_box_reference,
 )
+from course_utils.exercises.solutions import reference
 
 
 def centres_sizes(b):
@@ -24,9 +25,7 @@ def centres_sizes(b):
 # ----------------------------------------------------------------------------- exercise 1
 
 
-def regression_targets(proposals, gt):
-    (pc, ps), (gc, gs) = centres_sizes(proposals), centres_sizes(gt)
-    return torch.cat(((gc - pc) / ps, torch.log(gs / ps)), dim=1)
+regression_targets = reference("09.1")  # the one reference solution
 
 
 def test_regression_targets_right_answer_passes():
@@ -86,10 +85,7 @@ def test_regression_targets_hints():
 # ----------------------------------------------------------------------------- exercise 2
 
 
-def context_box(boxes, warp_size, context):
-    centre, size = centres_sizes(boxes)
-    half = size / 2 * warp_size / (warp_size - 2 * context)
-    return torch.cat((centre - half, centre + half), dim=1)
+context_box = reference("09.2")  # the one reference solution
 
 
 def test_context_box_right_answer_passes():
@@ -135,12 +131,7 @@ def test_context_box_hints():
 # ----------------------------------------------------------------------------- exercise 3
 
 
-def proposal_labels(proposals, gt_boxes, gt_labels):
-    labels = torch.zeros(len(proposals), dtype=torch.int64)
-    if len(gt_boxes):
-        best_iou, best = box_iou(gt_boxes, proposals).max(dim=0)
-        labels = torch.where(best_iou >= 0.5, gt_labels[best], labels)
-    return labels
+proposal_labels = reference("09.3")  # the one reference solution
 
 
 def test_proposal_labels_right_answer_passes():
