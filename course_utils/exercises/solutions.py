@@ -410,12 +410,11 @@ def inception_params(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_
     def conv(c_in, c_out, k):
         return (k * k * c_in + 1) * c_out  # weights + bias
 
-    return (
-        conv(in_channels, ch1x1, 1)
-        + conv(in_channels, ch3x3red, 1) + conv(ch3x3red, ch3x3, 3)
-        + conv(in_channels, ch5x5red, 1) + conv(ch5x5red, ch5x5, 5)
-        + conv(in_channels, pool_proj, 1)  # the pool itself has no parameters
-    )  # fmt: skip
+    branch1 = conv(in_channels, ch1x1, 1)
+    branch2 = conv(in_channels, ch3x3red, 1) + conv(ch3x3red, ch3x3, 3)  # reduce, then 3×3
+    branch3 = conv(in_channels, ch5x5red, 1) + conv(ch5x5red, ch5x5, 5)  # reduce, then 5×5
+    branch4 = conv(in_channels, pool_proj, 1)  # the max pool itself has no parameters
+    return branch1 + branch2 + branch3 + branch4
 """,
         "Four branches side by side: a 1×1; a 1×1 reduction then a 3×3; a 1×1 reduction then "
         "a 5×5; a max pool then a 1×1 projection. The 3×3 and 5×5 see the reduced channels.",
