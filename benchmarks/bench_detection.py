@@ -1,11 +1,12 @@
-"""Time the kit's detection operations against torchvision's, and the three detectors per image.
+"""Time the kit's detection operations against torchvision's, and the detectors per image.
 
 Part 1, operations: for each case both implementations run on the same inputs; their
 results are asserted equal first (IoU to float tolerance, NMS indices and RoI pooling
 exactly), then each is timed: a few warm-up calls, then the median of ``--repeats`` calls
 measured with ``time.perf_counter``. "kit / tv" > 1 means the kit is slower.
 
-Part 2, detectors: the trained checkpoints (``make checkpoints``; untrained weights with a
+Part 2, detectors (R-CNN, Fast, Faster, Mask R-CNN; torchvision's Faster and Mask R-CNN):
+the trained checkpoints (``make checkpoints``; untrained weights with a
 note when they are missing) on the first ``--images`` test images, one image at a time:
 selective-search time per image, each detector's time per image excluding proposals
 (as the Fast R-CNN paper compares R-CNN and Fast R-CNN), the total with its proposals,
@@ -128,10 +129,31 @@ def main() -> None:
         same,
     )
 
+    # pasting 28×28 masks into their boxes: one grid_sample (kit) against box by box (torchvision)
+    from torchvision.models.detection.roi_heads import paste_masks_in_image
+
+    from course_utils.detection.masks import mask_iou, paste_masks
+
+    for n in (20, 100):
+        probs = torch.rand(n, 28, 28, generator=g)
+        boxes = random_boxes(g, n, 128).clamp(0, 128)
+
+        def agree(kit: torch.Tensor, ref: torch.Tensor) -> None:
+            iou = mask_iou(kit, ref[:, 0] >= 0.5).diagonal()
+            assert float(iou.mean()) >= 0.9, "the two pastings should nearly agree"
+
+        compare(
+            "paste masks",
+            f"{n} masks of 28×28 into 128×128",
+            lambda p=probs, b=boxes: paste_masks(p, b, (128, 128)),
+            lambda p=probs, b=boxes: paste_masks_in_image(p[:, None], b, (128, 128)),
+            agree,
+        )
+
     print(
         f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
         f"{torch.get_num_threads()} CPU threads, {platform.processor() or platform.machine()}; "
-        f"median of {args.repeats} runs; results asserted equal"
+        f"median of {args.repeats} runs; results asserted equal (pasted masks: mean IoU ≥ 0.9)"
     )
     header = ("operation", "case", "kit (ms)", "torchvision (ms)", "kit / tv")
     lines = [(op, case, f"{k:.2f}", f"{t:.2f}", f"{k / t:.2f}×") for op, case, k, t in rows]
@@ -169,6 +191,8 @@ def bench_detectors(n_images: int) -> None:
         "fast_rcnn_shapes": "Fast R-CNN",
         "faster_rcnn_shapes": "Faster R-CNN (kit)",
         "torchvision_faster_rcnn_shapes": "Faster R-CNN (torchvision)",
+        "mask_rcnn_shapes": "Mask R-CNN (kit)",
+        "torchvision_mask_rcnn_shapes": "Mask R-CNN (torchvision)",
     }
     models, quality = {}, {}
     for name, label in names.items():
@@ -202,6 +226,13 @@ def bench_detectors(n_images: int) -> None:
          f"{base_total / t:.1f}×", q)
         for label, p, d, t, q in rows
     ])  # fmt: skip
+    mask = times["Mask R-CNN (kit)"]
+    branch = mask["mask_head"] + mask["paste"]
+    print(
+        f"the kit's mask branch: mask head {mask['mask_head'] * 1e3:.1f} ms + paste "
+        f"{mask['paste'] * 1e3:.1f} ms = {branch / mask['total']:.0%} of Mask R-CNN's time; "
+        f"Mask R-CNN / Faster R-CNN (kit) = {mask['total'] / times['Faster R-CNN (kit)']['total']:.2f}×"
+    )
 
 
 if __name__ == "__main__":

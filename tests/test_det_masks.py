@@ -18,7 +18,6 @@ from course_utils.detection.engine import (
 )
 from course_utils.detection.masks import (
     MaskHead,
-    check_masks,
     mask_iou,
     mask_loss,
     mask_probabilities,
@@ -97,7 +96,9 @@ def test_sigmoid_loss_trains_only_the_true_class_map_and_softmax_all():
     chosen = logits.detach()[torch.arange(3), labels]
     p = chosen.sigmoid()
     by_hand = -(targets * p.log() + (1 - targets) * (1 - p).log()).mean()
-    assert float(mask_loss(logits.detach(), labels, targets)) == pytest.approx(float(by_hand), rel=1e-5)
+    assert float(mask_loss(logits.detach(), labels, targets)) == pytest.approx(
+        float(by_hand), rel=1e-5
+    )
     probs = mask_probabilities(logits.detach(), labels, "softmax")
     assert probs.shape == (3, 28, 28) and bool(((probs >= 0) & (probs <= 1)).all())
 
@@ -150,11 +151,17 @@ def random_segmentation_set(g: torch.Generator, num_images: int, crowded: bool):
         centres = torch.rand(n, 2, generator=g) * (size - 12) + 6
         if not crowded:  # one object per quadrant
             quadrant = torch.randperm(4, generator=g)[:n]
-            centres = torch.stack((quadrant % 2, quadrant // 2), 1) * 24 + 6 + torch.rand(n, 2, generator=g) * 12
+            centres = (
+                torch.stack((quadrant % 2, quadrant // 2), 1) * 24
+                + 6
+                + torch.rand(n, 2, generator=g) * 12
+            )
         radii = 3 + torch.rand(n, generator=g) * 5
         gt = [disc(size, *c.tolist(), float(r)) for c, r in zip(centres, radii, strict=True)]
         labels = torch.randint(1, 4, (n,), generator=g)
-        copies = torch.randint(0, max(n, 1), (int(torch.randint(0, 3 * n + 1, (1,), generator=g)),), generator=g)
+        copies = torch.randint(
+            0, max(n, 1), (int(torch.randint(0, 3 * n + 1, (1,), generator=g)),), generator=g
+        )
         det = [disc(size, *(centres[c] + torch.randn(2, generator=g) * 1.5).tolist(),
                     float(radii[c] * (0.8 + 0.4 * torch.rand(1, generator=g)))) for c in copies]  # fmt: skip
         det_labels = labels[copies].clone() if n else torch.zeros(0, dtype=torch.int64)
@@ -187,7 +194,9 @@ def pycocotools_segm_map(preds: list[dict], targets: list[dict], iou: float) -> 
                                 "segmentation": r, "area": float(mask_utils.area(r)), "iscrowd": 0,
                                 "bbox": mask_utils.toBbox(r).tolist()})  # fmt: skip
         for m, lab, s in zip(p["masks"], p["labels"].tolist(), p["scores"].tolist(), strict=True):
-            detections.append({"image_id": i, "category_id": lab, "segmentation": rle(m), "score": s})
+            detections.append(
+                {"image_id": i, "category_id": lab, "segmentation": rle(m), "score": s}
+            )
     gt = COCO()
     gt.dataset = {"images": images, "annotations": annotations,
                   "categories": [{"id": c} for c in (1, 2, 3)]}  # fmt: skip
@@ -210,7 +219,9 @@ def test_mask_map_equals_pycocotools_segm(seed):
     preds, targets = random_segmentation_set(g, num_images=10, crowded=seed % 2 == 1)
     for iou in (0.5, 0.75):
         reference = pycocotools_segm_map(preds, targets, iou)
-        ours = mean_average_precision(preds, targets, iou, method="coco101", rule="coco", iou_type="segm")
+        ours = mean_average_precision(
+            preds, targets, iou, method="coco101", rule="coco", iou_type="segm"
+        )
         assert ours["map"] == pytest.approx(reference, abs=1e-8)
 
 
@@ -238,8 +249,20 @@ def test_mask_rcnn_trains_and_returns_a_mask_per_detection(kwargs, data):
     assert model.mask_head.logits.weight.grad.abs().sum() > 0
     model.eval()
     out, times = model.detect_timed(images[:1])
-    assert out[0]["masks"].dtype == torch.bool and out[0]["masks"].shape == (len(out[0]["boxes"]), 128, 128)
-    assert list(times) == ["backbone", "rpn", "roi_pool", "head", "postprocess", "mask_head", "paste"]
+    assert out[0]["masks"].dtype == torch.bool and out[0]["masks"].shape == (
+        len(out[0]["boxes"]),
+        128,
+        128,
+    )
+    assert list(times) == [
+        "backbone",
+        "rpn",
+        "roi_pool",
+        "head",
+        "postprocess",
+        "mask_head",
+        "paste",
+    ]
 
 
 def test_mask_rcnn_refuses_targets_without_masks(data):

@@ -62,14 +62,30 @@ def test_detector_reproduces_its_test_map(name):
     model = job.build()
     load_trained(name, model)  # SHA-256 verified, weights_only=True
     images, targets, proposals = detection_test_set(with_proposals=needs_proposals(model))
-    measured = evaluate_detector(model, images, targets, proposals)["map"]
+    result = evaluate_detector(model, images, targets, proposals)
+    measured = result["map"]
     assert abs(measured - entry["value"]) <= 0.02, (
         f"{name}: measured mAP@0.5 {measured:.3f}, recorded {entry['value']:.3f}"
     )
+    assert ("mask_map" in result) == ("mask_map50" in entry), "mask mAP recorded for Mask R-CNNs"
+    if "mask_map" in result:
+        assert abs(result["mask_map"] - entry["mask_map50"]) <= 0.02, (
+            f"{name}: measured mask mAP@0.5 {result['mask_map']:.3f}, "
+            f"recorded {entry['mask_map50']:.3f}"
+        )
 
 
 def test_kit_faster_rcnn_reaches_the_target_map():
     assert MANIFEST["faster_rcnn_shapes"]["value"] >= 0.85, "retrain: the target is mAP@0.5 ≥ 0.85"
+
+
+def test_kit_mask_rcnn_reaches_its_targets():
+    kit, tv = MANIFEST["mask_rcnn_shapes"], MANIFEST["torchvision_mask_rcnn_shapes"]
+    assert kit["mask_map50"] >= 0.85, "the target is mask mAP@0.5 ≥ 0.85 on the test split"
+    assert abs(kit["mask_map50"] - tv["mask_map50"]) <= 0.03, "within 0.03 of torchvision's"
+    assert kit["value"] >= MANIFEST["faster_rcnn_shapes"]["value"] - 0.01, (
+        "the mask head should not cost the boxes: box mAP no worse than the kit's Faster R-CNN"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(CURVES_JOBS), ids=str)

@@ -13,8 +13,7 @@ from course_utils.exercises import solution
 from course_utils.exercises.solutions import OPEN, SOLUTIONS, checker_for, reference
 
 ROOT = Path(__file__).resolve().parents[1]
-# notebooks 00–11; a later notebook joins when its exercises get solutions
-NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) if p.name < "12"]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 KOREAN = ROOT / "notebooks" / "ko"
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "needs_masks",
     "train_detector",
     "detect",
+    "fixed_batch_losses",
     "evaluate_detector",
     "stage_times",
     "compare_stage_times",
@@ -240,6 +241,31 @@ def train_detector(
                 f"[{time.perf_counter() - start:.0f} s]")  # fmt: skip
     model.eval()
     return history
+
+
+@torch.no_grad()
+def fixed_batch_losses(
+    model: nn.Module, images: Sequence[Tensor], targets: Sequence[dict], seed: int = 0
+) -> dict[str, float]:
+    """The training losses of ``model`` on one fixed batch, without changing the model.
+
+    Training mode (the losses exist only there) with batch norm in eval mode, so its running
+    statistics are left alone; the samplers draw from the global generator, seeded with
+    ``seed`` so that two models see the same samples where their proposals agree. For
+    comparing a fresh, a briefly trained and a stored model on the same images.
+    """
+    keys = ("boxes", "labels", "masks") if needs_masks(model) else ("boxes", "labels")
+    was_training = model.training
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+    torch.manual_seed(seed)
+    try:
+        losses = _call(model, list(images), [{k: t[k] for k in keys} for t in targets])
+    finally:
+        model.train(was_training)
+    return {k: float(v) for k, v in losses.items()}
 
 
 @torch.no_grad()

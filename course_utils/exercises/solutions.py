@@ -794,13 +794,56 @@ def recall_at_k(proposals, gt_boxes, k, iou):
         "이미지마다, 그 이미지의 처음 k개 제안 영역 중 하나가 객체와 iou 이상 겹치면 찾은 것이다. "
         "재현율은 찾은 객체 수 / 전체 객체 수다.",
     ),
+    # ------------------------------------------------------------------ 12
+    _s(
+        "12.1",
+        "check_mask_target",
+        "mask_target",
+        """
+import torch.nn.functional as F
+
+
+def mask_target(mask, box, size):
+    x1, y1, x2, y2 = box.round().int().tolist()  # whole pixels are close enough
+    crop = mask[y1:y2, x1:x2].float()[None, None]  # (1, 1, h, w): what interpolate takes
+    return F.interpolate(crop, size=(size, size), mode="bilinear", align_corners=False)[0, 0]
+""",
+        "Crop the object's mask to the proposal (rows are y, columns x), then resize the crop "
+        "to size × size; bilinear resizing gives soft values at the outline. The kit's "
+        "mask_targets does the same with RoI Align at the exact (fractional) box.",
+        "물체의 마스크를 제안 상자로 잘라 내고(행이 y, 열이 x), 잘라 낸 것을 size × size로 "
+        "크기를 바꾼다. 쌍선형 보간이라 윤곽에서 값이 부드럽다. 키트의 mask_targets는 같은 일을 "
+        "정확한(소수) 상자에서 RoI Align으로 한다.",
+    ),
+    _s(
+        "12.2",
+        "check_mask_iou",
+        "mask_iou_by_hand",
+        """
+import torch
+
+
+def mask_iou_by_hand(masks1, masks2):
+    a = masks1.flatten(1).float()  # (N, H·W) of 0/1
+    b = masks2.flatten(1).float()  # (M, H·W)
+    inter = a @ b.T  # shared pixels of every pair, in one product
+    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
+""",
+        "Flattened 0/1 masks make the intersection a dot product, so one matrix product "
+        "gives all pairs; the union counts the shared pixels once. Where both masks are "
+        "empty the union is 0: return 0 there instead of 0/0.",
+        "0/1 마스크를 펼치면 교집합이 내적이 되어 행렬 곱 한 번으로 모든 쌍을 구한다. 합집합은 "
+        "겹치는 픽셀을 한 번만 센다. 두 마스크가 모두 비어 있으면 합집합이 0이므로 0/0 대신 "
+        "0을 돌려준다.",
+    ),
 ]
 
 SOLUTIONS: dict[str, Solution] = {s.key: s for s in _ALL}
 
 # exercises without a checker: their cell in the notebook says what to expect
 OPEN: frozenset[str] = frozenset(
-    {"00.4", "03.4", "04.4", "05.4", "06.4", "07.4", "08.5", "09.4", "10.4", "11.4"}
+    {"00.4", "03.4", "04.4", "05.4", "06.4", "07.4", "08.5", "09.4", "10.4", "11.4", "12.3"}
 )
 
 _KEY = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\s*$")

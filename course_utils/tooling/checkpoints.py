@@ -256,7 +256,7 @@ class DetectionJob:
 
 def _detection_jobs() -> dict[str, DetectionJob]:
     from course_utils.detection import detectors as d
-    from course_utils.detection.engine import torchvision_faster_rcnn
+    from course_utils.detection.engine import torchvision_faster_rcnn, torchvision_mask_rcnn
 
     jobs = [
         DetectionJob(
@@ -278,6 +278,31 @@ def _detection_jobs() -> dict[str, DetectionJob]:
             "torchvision_faster_rcnn_shapes",
             lambda: torchvision_faster_rcnn(num_classes=4),
             "engine.torchvision_faster_rcnn(num_classes=4)",
+            12,
+        ),
+        # Mask R-CNN, its reference and two ablations, all at one budget (notebook 12)
+        DetectionJob(
+            "mask_rcnn_shapes",
+            lambda: d.MaskRCNN(num_classes=4),
+            "detectors.MaskRCNN(num_classes=4)",
+            12,
+        ),
+        DetectionJob(
+            "torchvision_mask_rcnn_shapes",
+            lambda: torchvision_mask_rcnn(num_classes=4),
+            "engine.torchvision_mask_rcnn(num_classes=4)",
+            12,
+        ),
+        DetectionJob(
+            "mask_rcnn_roipool_shapes",
+            lambda: d.MaskRCNN(num_classes=4, pooler="max"),
+            "detectors.MaskRCNN(num_classes=4, pooler='max')",
+            12,
+        ),
+        DetectionJob(
+            "mask_rcnn_softmax_shapes",
+            lambda: d.MaskRCNN(num_classes=4, mask_loss="softmax"),
+            "detectors.MaskRCNN(num_classes=4, mask_loss='softmax')",
             12,
         ),
     ]
@@ -324,6 +349,7 @@ def run_detection_job(
 ) -> dict:
     """Train one detector, evaluate its test mAP@0.5, save atomically and record it."""
     from course_utils.detection.engine import evaluate_detector, needs_proposals, train_detector
+    from course_utils.detection.metrics import mean_average_precision
 
     directory = directory or checkpoint_dir()
     seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
@@ -336,13 +362,27 @@ def run_detection_job(
     seconds = time.perf_counter() - start
     test_images, test_targets, test_proposals = detection_test_set(wants)
     result = evaluate_detector(model, test_images, test_targets, test_proposals)
+    extra = {}
+    if "mask_map" in result:  # Mask R-CNNs: masks at 0.5 and the stricter 0.75 for boxes and masks
+        strict = mean_average_precision(result["predictions"], test_targets, 0.75)
+        strict_masks = mean_average_precision(result["predictions"], test_targets, 0.75,
+                                              iou_type="segm")  # fmt: skip
+        extra = {
+            "mask_map50": round(result["mask_map"], 4),
+            "box_map75": round(strict["map"], 4),
+            "mask_map75": round(strict_masks["map"], 4),
+            "mask_ap_per_class": {
+                str(k): round(v, 4) for k, v in result["mask_ap_per_class"].items()
+            },
+        }
     save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs)
     entry = record_checkpoint(
         job.name, metric="test_map50", value=round(result["map"], 4), data=_detection_description(),
         seed=job.seed, epochs=job.epochs, model=f"course_utils.detection.{job.model}",
         train_seconds=round(seconds, 1), lr=job.lr, batch_size=job.batch_size,
         ap_per_class={str(k): round(v, 4) for k, v in result["ap_per_class"].items()},
-        directory=directory,
+        threads=torch.get_num_threads(), seconds_per_image=round(result["seconds_per_image"], 4),
+        directory=directory, **extra,
     )  # fmt: skip
     if verbose:
         print(
