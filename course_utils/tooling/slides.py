@@ -6,6 +6,15 @@ writes ``build/slides/NN_name.slides.html`` for each notebook (and the Korean ed
 into ``build/slides/ko/``, sharing the vendor folder through ``--vendor``). Every script and style
 is referenced relative to that folder, so ``build/slides`` can be copied to a USB
 stick and opened in a browser without a network.
+
+What the audience sees differs from the notebook in two ways, both at export only:
+
+- ``# NBVAL_…`` marker lines (for nbval, see the notebook standard) are left out of the code;
+- a code cell tagged ``slide-hide-input`` shows its output (the figure) without its code.
+
+The template (``templates/course_reveal``) draws 1280×720 slides without prompts, wraps code
+lines longer than the slide and zooms a slide taller than the screen down until it fits;
+``make test-browser`` (``course_utils.tooling.browser``) checks that in Chromium.
 """
 
 from __future__ import annotations
@@ -16,11 +25,37 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import Preprocessor
 
+HIDE_INPUT_TAG = "slide-hide-input"
+NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
+# reveal.js's own themes without a web-font @import (simple, league, ... import Google Fonts)
+THEME = "white"
 TEMPLATES = Path(__file__).with_name("templates")
 VENDOR = "vendor/node_modules"
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 REMOTE_IMPORT = re.compile(r"""(?:import\s+[^;]*from\s+|@import\s+(?:url\()?)["']?(?:https?:)?//""")
+
+
+def strip_nbval_markers(source: str) -> str:
+    """``source`` without its ``# NBVAL_…`` lines (the rest of the code is left as it is).
+
+    >>> strip_nbval_markers("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    'print(1)'
+    """
+    stripped = NBVAL_MARKER.sub("", source)
+    return stripped if source.endswith("\n") else stripped.rstrip("\n")
+
+
+class SlideCellsPreprocessor(Preprocessor):
+    """Strip nbval markers from code; hide the input of cells tagged ``slide-hide-input``."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.source = strip_nbval_markers(cell.source)
+            if HIDE_INPUT_TAG in cell.metadata.get("tags", []):
+                cell.metadata.setdefault("transient", {})["remove_source"] = True
+        return cell, resources
 
 
 def export_notebook(path: Path, vendor_prefix: str = VENDOR) -> str:
@@ -31,8 +66,9 @@ def export_notebook(path: Path, vendor_prefix: str = VENDOR) -> str:
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="course_reveal",
         reveal_url_prefix=f"{vendor_prefix}/reveal.js",
-        reveal_scroll=True,
+        reveal_theme=THEME,
     )
+    exporter.register_preprocessor(SlideCellsPreprocessor, enabled=True)
     nb = nbformat.read(path, as_version=4)
     body, _ = exporter.from_notebook_node(
         nb, resources={"vendor_prefix": vendor_prefix, "metadata": {"name": path.stem}}
