@@ -18,11 +18,12 @@ PYTEST_WORKERS ?= 2
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test robust unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
+.PHONY: help install lab test test-browser robust unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
 	@echo "make test         unit tests and every notebook under nbval"
+	@echo "make test-browser the slides and the lab in headless Chromium (installs Debian's chromium)"
 	@echo "make robust       every notebook's asserts under other CPU kernels, threads and seeds"
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
 	@echo "make slides       static reveal.js slides into build/slides/ and build/slides/ko/ (offline)"
@@ -31,10 +32,13 @@ help:
 	@echo "make checkpoints  train the minis and the detectors into checkpoints/, store long curves (ONLY=name for one)"
 	@echo "make bench        benchmarks: the kit against references"
 
-$(STAMP): pyproject.toml constraints.txt
+LAB_SETTINGS := course_utils/tooling/lab_settings/course-kit.json
+$(STAMP): pyproject.toml constraints.txt $(LAB_SETTINGS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11 (torch 2.14.1 wheels); set PYTHON=/path/to/python3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@# the course's JupyterLab defaults (RISE's reveal theme "white", whose font ships with it)
+	install -D -m 644 $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.d/course-kit.json
 	@touch $@
 
 install: $(STAMP)
@@ -76,6 +80,23 @@ slides: $(STAMP) $(SLIDES_VENDOR)/.installed
 	$(BIN)/python -m course_utils.tooling.slides --out build/slides/ko --vendor ../vendor/node_modules \
 		$(patsubst notebooks/%,notebooks/ko/%,$(wildcard $(NB)))
 	@echo "open build/slides/<notebook>.slides.html in a browser (works offline)"
+
+# The slides (English and Korean) and the lab in headless Chromium, driven by Playwright from
+# .venv with the system browser (never `playwright install`): every deck at 1366x768 (1024x768
+# reported), the conv explorer live in the lab and on a RISE slide. Debian's chromium package is
+# installed when no Chromium is found (COURSE_CHROMIUM=/path/to/chrome to use another).
+CHROMIUM_FOUND = test -n "$$COURSE_CHROMIUM" || command -v chromium || command -v chromium-browser \
+	|| command -v google-chrome
+test-browser: $(STAMP) $(SLIDES_VENDOR)/.installed
+	@$(CHROMIUM_FOUND) >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+		else echo "make test-browser: no Chromium, and neither root nor sudo to install Debian's chromium package" >&2; exit 1; fi; \
+		echo "installing Debian's chromium package (apt-get install -y chromium)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$sudo apt-get install -y chromium || { $$sudo apt-get update && $$sudo apt-get install -y chromium; } \
+		|| { echo "make test-browser: could not install Debian's chromium package; install it, or set COURSE_CHROMIUM=/path/to/chromium" >&2; exit 1; }; }
+	$(BIN)/python -m course_utils.tooling.browser $(NB) \
+		$(wildcard $(patsubst notebooks/%,notebooks/ko/%,$(wildcard $(NB))))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

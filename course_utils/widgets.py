@@ -286,7 +286,6 @@ def widgets_are_static() -> bool:
 
 def _show_conv(size, kernel, stride, padding, dilation, in_channels, out_channels, row, col):
     """One state of the conv explorer: the summary line and the figure (or why it is impossible)."""
-    from IPython.display import display
 
     geometry = conv_geometry(size, kernel, stride, padding, dilation, (row, col))
     if not geometry.ok:
@@ -296,7 +295,23 @@ def _show_conv(size, kernel, stride, padding, dilation, in_channels, out_channel
     fig = conv_figure(
         size, kernel, stride, padding, dilation, (row, col), in_channels, out_channels
     )
-    display(fig)
+    _display_figure(fig)
+
+
+def _display_figure(fig: plt.Figure) -> None:
+    """Show ``fig`` and close it. Live (a slider's callback) it goes out as PNG bytes rendered
+    here: through matplotlib's inline backend the first redraw after a slider move came out
+    blank, all white (found by ``make test-browser``). Static, as before: the figure itself."""
+    import io
+
+    from IPython.display import Image, display
+
+    if widgets_are_static():
+        display(fig)
+    else:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+        display(Image(data=buffer.getvalue(), format="png"))
     plt.close(fig)
 
 
@@ -561,7 +576,6 @@ def receptive_field_viewer(
     Returns an ``ipywidgets.VBox``; its ``controls`` attribute holds the slider. With
     ``COURSE_STATIC_WIDGETS=1`` it draws all the layers and returns ``None`` (no slider).
     """
-    from IPython.display import display
 
     depth = len(_layers_1d(layers, axis))
 
@@ -571,8 +585,7 @@ def receptive_field_viewer(
         except ValueError as error:
             print(f"cannot draw: {error}")
             return
-        display(fig)
-        plt.close(fig)
+        _display_figure(fig)
 
     if widgets_are_static():
         show(depth)

@@ -7,16 +7,23 @@
 - ``JUPYTER_PORT`` (default 8888).
 - ``JUPYTER_TOKEN``: a token of your choosing; when unset a random one is made. An
   empty token is refused: without one anybody who reaches the port runs code as you.
+
+The server keeps notebooks as ``make execute`` wrote them when nothing in them changed:
+opening a notebook as a RISE slideshow saves it, and a plain save adds a trailing newline,
+which git reports as a modification. ``UnchangedNotebooksContentsManager`` leaves the file
+alone when the saved notebook equals the one on disk.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+CONTENTS_MANAGER = "course_utils.tooling.lab.UnchangedNotebooksContentsManager"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MIN_TOKEN_LENGTH = 16
 
@@ -48,6 +55,7 @@ def lab_command(env: Mapping[str, str], notebook_dir: Path) -> tuple[list[str], 
         f"--ServerApp.root_dir={notebook_dir}",
         f"--IdentityProvider.token={token}",
         "--ServerApp.password=",
+        f"--ServerApp.contents_manager_class={CONTENTS_MANAGER}",
         "--ServerApp.allow_remote_access=" + ("False" if host in LOCAL_HOSTS else "True"),
     ]
     if env.get("JUPYTER_NO_BROWSER") or host not in LOCAL_HOSTS:
@@ -57,6 +65,45 @@ def lab_command(env: Mapping[str, str], notebook_dir: Path) -> tuple[list[str], 
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
     url = f"http://{shown}:{port_text}/lab?token={token}"
     return args, token, url
+
+
+def same_notebook(content: dict, on_disk: Path) -> bool:
+    """True when the notebook ``content`` (a save's JSON model) equals the file ``on_disk``,
+    formatting (key order, indentation, a trailing newline) aside."""
+    import nbformat
+
+    try:
+        disk = nbformat.read(on_disk, as_version=4)
+        new = nbformat.from_dict(content)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+    return nbformat.writes(disk) == nbformat.writes(new)
+
+
+@functools.cache
+def _contents_manager_class():
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+
+    class UnchangedNotebooksContentsManager(AsyncLargeFileManager):
+        """Jupyter's file manager, except that saving an unchanged notebook writes nothing."""
+
+        async def save(self, model, path=""):
+            path = path.strip("/")
+            if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+                os_path = Path(self._get_os_path(path))
+                if os_path.is_file() and same_notebook(model["content"], os_path):
+                    self.log.info("%s unchanged: not written", path)
+                    return await self.get(path, content=False)
+            return await super().save(model, path)
+
+    return UnchangedNotebooksContentsManager
+
+
+def __getattr__(name: str):
+    # jupyter_server imports the class by name; jupyter_server itself is imported only then
+    if name == "UnchangedNotebooksContentsManager":
+        return _contents_manager_class()
+    raise AttributeError(name)
 
 
 def main() -> int:
