@@ -20,7 +20,7 @@ from matplotlib.colors import ListedColormap, to_rgba
 from torch import Tensor
 
 from course_utils._checks import check_positive_int
-from course_utils.detection.draw import class_color, draw_boxes, draw_masks
+from course_utils.detection.draw import class_color, draw_boxes
 
 __all__ = [
     "semantic_map",
@@ -33,6 +33,7 @@ __all__ = [
     "plot_mask_steps",
     "plot_stage_bars",
     "plot_instances",
+    "compare_pastings",
 ]
 
 
@@ -203,34 +204,65 @@ def plot_roi_bins(box: Sequence[float], stride: int, output_size: int,
 # ------------------------------------------------------------------ the mask head, step by step
 
 
+def _instance_overlay(ax, image: Tensor, masks: Tensor, colours: Sequence, title: str) -> None:
+    """The image darkened, each mask on it in its own colour (opaque enough for a projector)."""
+    arr = image.permute(1, 2, 0).numpy() if image.dim() == 3 else image.numpy()
+    shown = 0.35 * arr
+    for mask, colour in zip(masks.bool().numpy(), colours, strict=True):
+        shown[mask] = 0.25 * shown[mask] + 0.75 * np.asarray(to_rgba(colour)[:3])
+    ax.imshow(shown.clip(0, 1), interpolation="nearest",
+              extent=(0, arr.shape[1], arr.shape[0], 0))  # fmt: skip
+    ax.set(title=title, xlabel="x (pixels)", ylabel="y (pixels)")
+
+
 def plot_mask_steps(image: Tensor, box: Tensor, gt_mask: Tensor, target: Tensor,
                     probs: Tensor, pasted: Tensor) -> plt.Figure:  # fmt: skip
-    """Four panels: the RoI on the image, its 28×28 target, the predicted 28×28 mask, pasted back."""
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.9))
+    """Four panels: the RoI on the image, its 28×28 target, the predicted 28×28 mask, pasted back.
+
+    The last panel colours the pixels where the pasted mask and the object's mask agree
+    (white), where only the prediction has them (magenta) and where it missed them (cyan).
+    """
+    fig, axes = plt.subplots(1, 5, figsize=(15, 3.9),
+                             gridspec_kw={"width_ratios": [1, 1, 1, 0.06, 1]})  # fmt: skip
     draw_boxes(axes[0], image, box[None], color="#ffdd00", title="a RoI (detected box)")
     m = target.shape[-1]
-    for ax, grid, title in ((axes[1], target, f"mask target, {m}×{m}\n(crop of the object's mask)"),
-                            (axes[2], probs, f"predicted mask, {m}×{m}\n(sigmoid of its class)")):  # fmt: skip
+    panels = ((axes[1], target, f"mask target, {m}×{m}\n(crop of the object's mask)"),
+              (axes[2], probs, f"predicted mask, {m}×{m}\n(sigmoid of its class)"))  # fmt: skip
+    for ax, grid, title in panels:
         shown = ax.imshow(grid.numpy(), cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         ax.set(title=title, xticks=[], yticks=[])
-    fig.colorbar(shown, ax=axes[1:3], fraction=0.025, label="probability")
-    draw_masks(axes[3], image, torch.stack([gt_mask.bool() & ~pasted, pasted]), labels=[2, 1],
-               alpha=0.6, title="pasted into the box (≥ 0.5)\nyellow-green: missed")  # fmt: skip
+    fig.colorbar(shown, cax=axes[3], label="probability")
+    gt_mask, pasted = gt_mask.bool(), pasted.bool()
+    parts = torch.stack([gt_mask & pasted, pasted & ~gt_mask, gt_mask & ~pasted])
+    _instance_overlay(axes[4], image, parts, ["white", "magenta", "cyan"],
+                      "pasted into the box")  # fmt: skip
+    x1, y1, x2, y2 = box.tolist()
+    axes[4].set(
+        xlim=(x1 - 8, x2 + 8), ylim=(y2 + 8, y1 - 8), title="pasted into the box (≥ 0.5),\nzoomed"
+    )
+    axes[4].legend(handles=[mpatches.Patch(color=c, label=t) for c, t in
+                            (("white", "both"), ("magenta", "extra"), ("cyan", "missed"))],
+                   loc="lower right", fontsize=8)  # fmt: skip
+    fig.tight_layout()
     return fig
 
 
 def plot_instances(image: Tensor, detections: Mapping[str, Tensor], target: Mapping[str, Tensor],
                    class_names: Sequence[str], min_score: float = 0.5) -> plt.Figure:  # fmt: skip
-    """Ground-truth masks next to the detections' masks (score ≥ ``min_score``)."""
+    """Ground-truth instance masks next to the detections' masks (score ≥ ``min_score``).
+
+    One colour per *object* (not per class), so touching objects of one class stay apart.
+    """
     keep = detections["scores"] >= min_score
     fig, axes = plt.subplots(1, 2, figsize=(9, 4.4))
-    draw_masks(axes[0], image, target["masks"].bool(), labels=target["labels"],
-               title="ground truth")  # fmt: skip
-    draw_masks(axes[1], image, detections["masks"][keep], labels=detections["labels"][keep],
-               title=f"Mask R-CNN (score ≥ {min_score})")  # fmt: skip
+    colours = [plt.get_cmap("tab10")(k % 10) for k in range(max(len(target["masks"]), 1) + 20)]
+    _instance_overlay(axes[0], image, target["masks"], colours[: len(target["masks"])],
+                      f"ground truth: {len(target['masks'])} instance masks")  # fmt: skip
+    _instance_overlay(axes[1], image, detections["masks"][keep], colours[: int(keep.sum())],
+                      f"Mask R-CNN: {int(keep.sum())} detections (score ≥ {min_score})")  # fmt: skip
     draw_boxes(axes[1], None, detections["boxes"][keep], detections["labels"][keep],
                scores=detections["scores"][keep], class_names=class_names, legend=False,
-               title=f"Mask R-CNN (score ≥ {min_score})")  # fmt: skip
+               title=axes[1].get_title())  # fmt: skip
     fig.tight_layout()
     return fig
 
@@ -265,3 +297,43 @@ def plot_stage_bars(times: Mapping[str, Mapping[str, float]], title: str,
               ncol=min(7, len(stages)), fontsize=8)  # fmt: skip
     fig.tight_layout()
     return fig
+
+
+@torch.no_grad()
+def compare_pastings(model, images: Sequence[Tensor], targets: Sequence[Mapping[str, Tensor]],
+                     min_score: float = 0.5) -> dict[str, float]:  # fmt: skip
+    """The kit's :func:`paste_masks` against torchvision's ``paste_masks_in_image``.
+
+    For the detections of a Mask R-CNN with score ≥ ``min_score`` on ``images``: both
+    pastings of the same 28×28 probabilities, their agreement (mask IoU, mean and minimum),
+    each one's mask IoU with the ground-truth mask of the object its box overlaps most, and
+    torchvision's pixel count over the kit's.
+    """
+    from torchvision.models.detection.roi_heads import paste_masks_in_image
+
+    from course_utils.detection.boxes import _box_iou
+    from course_utils.detection.masks import _mask_iou, mask_probabilities, paste_masks
+
+    agree, ours_gt, theirs_gt, ours_px, theirs_px = [], [], [], 0, 0
+    for image, target in zip(images, targets, strict=True):
+        found = model([image])[0]
+        keep = found["scores"] >= min_score
+        boxes, labels = found["boxes"][keep], found["labels"][keep]
+        if not len(boxes) or not len(target["boxes"]):
+            continue
+        probs = mask_probabilities(model.mask_logits(model.backbone(image[None]), [boxes]), labels,
+                                   model.mask_loss_kind)  # fmt: skip
+        size = tuple(image.shape[-2:])
+        ours = paste_masks(probs, boxes, size)
+        theirs = paste_masks_in_image(probs[:, None], boxes, size)[:, 0] >= 0.5
+        truth = target["masks"][_box_iou(boxes, target["boxes"]).argmax(dim=1)].bool()
+        agree.append(_mask_iou(ours, theirs).diagonal())
+        ours_gt.append(_mask_iou(ours, truth).diagonal())
+        theirs_gt.append(_mask_iou(theirs, truth).diagonal())
+        ours_px += int(ours.sum())
+        theirs_px += int(theirs.sum())
+    agreement = torch.cat(agree)
+    return {"detections": len(agreement), "agreement_mean": float(agreement.mean()),
+            "agreement_min": float(agreement.min()), "kit_vs_truth": float(torch.cat(ours_gt).mean()),
+            "torchvision_vs_truth": float(torch.cat(theirs_gt).mean()),
+            "pixel_ratio": theirs_px / max(1, ours_px)}  # fmt: skip
