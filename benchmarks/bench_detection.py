@@ -135,7 +135,11 @@ def main() -> None:
     from course_utils.detection.masks import mask_iou, paste_masks
 
     for n in (20, 100):
-        probs = torch.rand(n, 28, 28, generator=g)
+        # blob-shaped masks, as a trained head predicts them (noise would not paste alike)
+        yx = torch.stack(torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij"))
+        centres = 9 + torch.rand(n, 2, 1, 1, generator=g) * 10
+        radii = 6 + torch.rand(n, 1, 1, generator=g) * 6
+        probs = torch.sigmoid(radii - (yx - centres).norm(dim=1))
         boxes = random_boxes(g, n, 128).clamp(0, 128)
 
         def agree(kit: torch.Tensor, ref: torch.Tensor) -> None:
