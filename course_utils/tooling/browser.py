@@ -337,6 +337,7 @@ MOVES = 3
 # the share of pixels that are not white: a drawn explorer figure has about 20 %
 _INK_JS = """
 (img) => {
+  if (!img.complete || img.naturalWidth === 0) return 0;
   const c = document.createElement("canvas");
   c.width = img.naturalWidth; c.height = img.naturalHeight;
   const x = c.getContext("2d");
@@ -534,10 +535,29 @@ def _moves(page, cell, moves: int) -> tuple[int, int]:
             )
         except Exception:  # noqa: BLE001 - a timeout is the finding
             continue
-        page.wait_for_timeout(500)  # a second message may still replace it
         redraws += 1
-        blank += page.evaluate(_INK_JS, _figure(cell).element_handle()) < MIN_INK
+        blank += _settled_ink(page, cell) < MIN_INK
     return redraws, blank
+
+
+def _settled_ink(page, cell, quiet_ms: int = 700, timeout_s: float = 15) -> float:
+    """The ink of the figure once the output has settled: one drag sends several values, and
+    each redraw replaces the image, so measure only an image that is fully loaded and has
+    not been replaced for ``quiet_ms`` (an image still decoding reads as blank)."""
+    deadline = time.perf_counter() + timeout_s
+    while True:
+        page.wait_for_function(
+            "(cell) => { const i = [...cell.querySelectorAll("
+            "'.widget-output img, .jupyter-widgets-output-area img')].pop();"
+            " return i && i.complete && i.naturalWidth > 0; }",
+            arg=cell.element_handle(),
+            timeout=20_000,
+        )
+        src = _figure(cell).get_attribute("src")
+        page.wait_for_timeout(quiet_ms)
+        figure = _figure(cell)
+        if figure.get_attribute("src") == src or time.perf_counter() > deadline:
+            return page.evaluate(_INK_JS, figure.element_handle())
 
 
 def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
