@@ -35,11 +35,21 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.ops import roi_align, roi_pool
 
+from course_utils._checks import check_choice
 from course_utils.detection.boxes import (
+    _box_iou,
     cxcywh_to_xyxy,
     validate_boxes,
     validate_target,
     xyxy_to_cxcywh,
+)
+from course_utils.detection.masks import (
+    MASK_LOSSES,
+    MaskHead,
+    mask_loss,
+    mask_probabilities,
+    mask_targets,
+    paste_masks,
 )
 from course_utils.detection.roi_heads import (
     BoxHead,
@@ -368,9 +378,6 @@ class MaskRCNN(FasterRCNN):
                  hidden: int = 128, rois_per_image: int = 128, mask_pool_size: int = 14,
                  mask_width: int = 32, pooler: str = "align", mask_loss: str = "sigmoid",
                  **rpn_kwargs: Any):  # fmt: skip
-        from course_utils._checks import check_choice
-        from course_utils.detection.masks import MASK_LOSSES, MaskHead
-
         super().__init__(num_classes, backbone, pool_size, hidden, rois_per_image, **rpn_kwargs)
         self.pooler = check_choice("pooler", pooler, ("align", "max"))
         self.mask_loss_kind = check_choice("mask_loss", mask_loss, MASK_LOSSES)
@@ -393,8 +400,6 @@ class MaskRCNN(FasterRCNN):
         return self.mask_head(self._pool(features, boxes, self.mask_pool_size))
 
     def _head_training_losses(self, features, proposals, targets) -> dict[str, Tensor]:
-        from course_utils.detection.boxes import _box_iou
-        from course_utils.detection.masks import mask_loss, mask_targets
 
         boxes, labels, regression = _sample_all(proposals, targets, self.rois_per_image)
         logits, deltas = self.head(self.pool(features, boxes))
@@ -430,7 +435,6 @@ class MaskRCNN(FasterRCNN):
 
         ``roi_pool`` times RoI Align unless ``pooler="max"``.
         """
-        from course_utils.detection.masks import mask_probabilities, paste_masks
 
         detections = super()._detect_on_features(x, features, proposals, timer)
         size = tuple(x.shape[-2:])
