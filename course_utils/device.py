@@ -8,6 +8,11 @@ Every notebook starts with::
 
 The choice is CUDA, then Apple MPS, then the CPU. Set the environment variable
 ``COURSE_DEVICE`` (``cpu``, ``cuda``, ``cuda:1``, ``mps``) to force one.
+
+Mixed precision uses only what the hardware computes natively (:func:`amp_dtype`):
+bfloat16 on CUDA GPUs of compute capability 8.0 and later (Ampere, Ada, Hopper, …),
+float16 with a gradient scaler below 8.0 (T4, V100: no native bfloat16, and cuDNN has
+no bfloat16 convolutions there), float16 on Apple MPS, none on the CPU.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "synchronize",
     "autocast",
     "amp_dtype",
+    "needs_grad_scaler",
     "memory_stats",
     "reset_peak_memory",
     "num_workers",
@@ -50,6 +56,15 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     A requested device that is not there raises ``RuntimeError`` saying what is
     available, instead of failing later deep inside torch.
+
+    Apple MPS stays ahead of the CPU by default. Whether it wins for models this small
+    depends on the chip and the torch version, and the measurements disagree: on an M4 Max
+    with torch 2.14, a small MLP (batch 128) trained 1.27× faster on MPS than on the CPU,
+    with per-kernel dispatch latency, not arithmetic, limiting MPS
+    (https://github.com/scverse/scvi-tools/pull/3981); on an M1 with libtorch 2.0 a 4-layer
+    network at batch 1 ran 1.1× slower on MPS (https://github.com/LaurentMazare/tch-rs/issues/676).
+    The newer measurement, on the torch this course pins, decides the default; set
+    ``COURSE_DEVICE=cpu`` to compare on your own Mac.
 
     >>> get_device("cpu")
     device(type='cpu')
@@ -140,19 +155,56 @@ def synchronize(device: torch.device | str | None = None) -> None:
         torch.mps.synchronize()
 
 
+# bfloat16 is native from compute capability 8.0 (Ampere): tensor cores and cuDNN convolution
+# engines for it. Below, torch.cuda.is_bf16_supported() still says True by default
+# (including_emulation=True), but the work is emulated or has no convolution engine.
+_CUDA_NATIVE_BF16 = (8, 0)
+
+
 def amp_dtype(device: torch.device | str | None = None) -> torch.dtype | None:
-    """The mixed-precision dtype worth using on ``device``: bf16 where supported, else fp16; None on CPU."""
+    """The mixed-precision dtype ``device`` computes natively; None where AMP does not help.
+
+    - CUDA, compute capability ≥ 8.0 (A100, RTX 30xx/40xx, H100): ``torch.bfloat16`` (the
+      float32 exponent range: no gradient scaler needed).
+    - CUDA below 8.0 (T4 — Colab's free GPU —, V100, RTX 20xx): ``torch.float16``, which
+      needs a ``GradScaler`` against underflowing gradients (:func:`course_utils.train.fit`
+      uses one whenever this returns float16).
+    - MPS: ``torch.float16``. Every Apple GPU computes half precision natively; bfloat16
+      needs macOS 14 and is missing from some Metal kernels.
+    - CPU: ``None`` (float32; autocast on the CPU is slower for the models of this course).
+
+    The capability is read with ``torch.cuda.get_device_capability``, never with
+    ``torch.cuda.is_bf16_supported()``, which counts emulated bfloat16 as support.
+
+    >>> amp_dtype("cpu") is None
+    True
+    """
     device = _as_device(device)
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        capability = tuple(torch.cuda.get_device_capability(device))
+        return torch.bfloat16 if capability >= _CUDA_NATIVE_BF16 else torch.float16
     if device.type == "mps":
         return torch.float16
     return None
 
 
+def needs_grad_scaler(dtype: torch.dtype | None) -> bool:
+    """True for float16 training: its small exponent range lets gradients underflow to 0.
+
+    A ``GradScaler`` multiplies the loss before the backward pass and divides the
+    gradients again before the step. bfloat16 (and float32) have float32's range: no scaler.
+
+    >>> needs_grad_scaler(torch.float16), needs_grad_scaler(torch.bfloat16), needs_grad_scaler(None)
+    (True, False, False)
+    """
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype or None, got {dtype!r}")
+    return dtype == torch.float16
+
+
 @contextlib.contextmanager
 def autocast(device: torch.device | str | None = None, enabled: bool = True) -> Iterator[None]:
-    """Mixed precision on a GPU (bf16, or fp16 where bf16 is missing); a no-op on the CPU.
+    """Mixed precision in :func:`amp_dtype`'s dtype on a GPU; a no-op on the CPU.
 
     >>> with autocast("cpu"):
     ...     y = torch.ones(2, 2) @ torch.ones(2, 2)

@@ -30,7 +30,7 @@ from torch import nn
 
 from course_utils._checks import check_number, check_positive_int
 from course_utils._io import atomic_write_bytes
-from course_utils.device import amp_dtype, autocast, get_device
+from course_utils.device import amp_dtype, autocast, get_device, needs_grad_scaler
 
 __all__ = [
     "History",
@@ -203,8 +203,12 @@ def fit(
 
     - ``optimizer`` defaults to Adam with learning rate ``lr``; ``loss_fn`` to cross-entropy
       on the logits (the first output of a model that returns several).
-    - On a GPU: mixed precision (``amp``) and channels-last memory (``channels_last``,
-      default on for CUDA). On the CPU both are off: they do not help there.
+    - On a GPU: mixed precision (``amp``) in the dtype the GPU computes natively
+      (:func:`course_utils.device.amp_dtype`: bfloat16 from compute capability 8.0,
+      float16 below it and on MPS, then with a ``GradScaler``), and channels-last memory
+      (``channels_last``, default on for CUDA). On the CPU both are off: they do not help there.
+    - Channels-last is for the duration of ``fit``: afterwards (also after an error) the
+      model's 4-D weights are back in the memory format they had before.
     - ``checkpoint``: a path written atomically after every epoch; with ``resume=True``
       training continues from it (model, optimizer, history, epoch).
     - A NaN or infinite loss stops training with a ``FloatingPointError`` that says
@@ -224,8 +228,57 @@ def fit(
     if channels_last is None:
         channels_last = device.type == "cuda"
     model.to(device)
+    # channels-last only while training: restored in the finally below (a model that was
+    # channels-last before stays so)
+    restore_format = channels_last and not _is_channels_last(model)
     if channels_last:
         model.to(memory_format=torch.channels_last)
+    try:
+        return _fit_loop(
+            model, train_loader, val_loader, epochs, optimizer=optimizer, lr=lr,
+            loss_fn=loss_fn, scheduler=scheduler, device=device, amp=amp,
+            channels_last=channels_last, grad_clip=grad_clip, checkpoint=checkpoint,
+            resume=resume, progress=progress, verbose=verbose, log_every=log_every,
+        )  # fmt: skip
+    finally:
+        if restore_format:
+            model.to(memory_format=torch.contiguous_format)
+
+
+def _is_channels_last(model: nn.Module) -> bool:
+    """True when a 4-D weight of ``model`` is stored channels-last (and not trivially both)."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        if tensor.dim() == 4 and not tensor.is_contiguous():
+            if tensor.is_contiguous(memory_format=torch.channels_last):
+                return True
+    return False
+
+
+def _grad_scaler(device: torch.device, dtype: torch.dtype | None) -> torch.amp.GradScaler:
+    """A GradScaler, enabled exactly when training runs in float16 (see ``needs_grad_scaler``)."""
+    return torch.amp.GradScaler(device.type, enabled=needs_grad_scaler(dtype))
+
+
+def _fit_loop(
+    model: nn.Module,
+    train_loader: Iterable,
+    val_loader: Iterable | None,
+    epochs: int,
+    *,
+    optimizer: torch.optim.Optimizer | None,
+    lr: float,
+    loss_fn: LossFn | None,
+    scheduler: Any,
+    device: torch.device,
+    amp: bool,
+    channels_last: bool,
+    grad_clip: float | None,
+    checkpoint: str | os.PathLike | None,
+    resume: bool,
+    progress: bool,
+    verbose: bool,
+    log_every: int,
+) -> History:
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     default_loss = loss_fn is None
@@ -233,10 +286,9 @@ def fit(
     # labels ≥ the number of classes: read on the CPU before a batch moves to a GPU (no
     # device sync); on the CPU itself torch's own error is caught and explained instead
     check_labels_on_cpu = default_loss and device.type != "cpu"
-    use_amp = amp and amp_dtype(device) is not None
-    scaler = torch.amp.GradScaler(
-        device.type, enabled=use_amp and amp_dtype(device) == torch.float16
-    )
+    dtype = amp_dtype(device) if amp else None
+    use_amp = dtype is not None
+    scaler = _grad_scaler(device, dtype)
 
     history = History()
     start_epoch = 1

@@ -63,3 +63,50 @@ def test_memory_and_sync_and_workers():
     assert dev.num_workers(0) == 0
     with pytest.raises(ValueError):
         dev.num_workers(-1)
+
+
+# ------------------------------------------------------------------ mixed precision by capability
+
+
+@pytest.fixture
+def capability(monkeypatch):
+    """Pretend the CUDA GPU has a given compute capability; is_bf16_supported must not be asked."""
+
+    def set_capability(major, minor):
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (major, minor))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("amp_dtype must not ask is_bf16_supported (it counts emulation)")
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", refuse)
+    return set_capability
+
+
+@pytest.mark.parametrize(
+    ("major", "minor", "expected"),
+    [
+        (6, 1, torch.float16),  # Pascal (GTX 10xx)
+        (7, 0, torch.float16),  # V100
+        (7, 5, torch.float16),  # T4, Colab's free GPU
+        (8, 0, torch.bfloat16),  # A100
+        (8, 6, torch.bfloat16),  # RTX 30xx
+        (9, 0, torch.bfloat16),  # H100
+    ],
+)
+def test_amp_dtype_follows_native_support(capability, major, minor, expected):
+    capability(major, minor)
+    assert dev.amp_dtype("cuda") == expected
+    assert dev.amp_dtype(torch.device("cuda", 0)) == expected
+
+
+def test_amp_dtype_on_mps_and_cpu():
+    assert dev.amp_dtype("mps") == torch.float16
+    assert dev.amp_dtype("cpu") is None
+
+
+def test_needs_grad_scaler_only_for_float16():
+    assert dev.needs_grad_scaler(torch.float16)
+    assert not dev.needs_grad_scaler(torch.bfloat16)
+    assert not dev.needs_grad_scaler(None)
+    with pytest.raises(TypeError, match=r"dtype must be a torch.dtype or None, got 'float16'"):
+        dev.needs_grad_scaler("float16")

@@ -213,3 +213,101 @@ def test_checkpoint_refuses_pickled_code(tmp_path):
     torch.save({"model": {}, "payload": History()}, path)  # an arbitrary object
     with pytest.raises(CheckpointError, match="cannot be read"):
         load_checkpoint(path, expected_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+# ------------------------------------------------------------------ mixed precision and memory format
+
+
+class _RecordingScaler(torch.amp.GradScaler):
+    """A GradScaler that remembers how it was made and whether fit scaled a loss with it."""
+
+    made: list = []
+
+    def __init__(self, device="cuda", *args, enabled=True, **kwargs):
+        super().__init__(device, *args, enabled=enabled, **kwargs)
+        self.asked_enabled = enabled
+        self.scaled = 0
+        _RecordingScaler.made.append(self)
+
+    def scale(self, outputs):
+        self.scaled += 1
+        return super().scale(outputs)
+
+
+@pytest.mark.parametrize(("dtype", "scaled"), [(torch.float16, True), (torch.bfloat16, False)])
+def test_fit_uses_a_grad_scaler_exactly_for_float16(monkeypatch, dtype, scaled):
+    """On a T4 (float16) fit must scale the loss; on an A100 (bfloat16) it must not.
+
+    The CPU stands in for the GPU: amp_dtype is made to answer what the GPU would, and
+    autocast and GradScaler both run on the CPU in that dtype.
+    """
+    import course_utils.device as device_module
+    import course_utils.train as train_module
+
+    monkeypatch.setattr(device_module, "amp_dtype", lambda device=None: dtype)
+    monkeypatch.setattr(train_module, "amp_dtype", lambda device=None: dtype)
+    monkeypatch.setattr(torch.amp, "GradScaler", _RecordingScaler)
+    _RecordingScaler.made.clear()
+    seed_everything(0)
+    train, _ = _data(n=64)
+    h = fit(_model(), train, epochs=1, device="cpu", progress=False, verbose=False)
+    assert math.isfinite(h.train_loss[0])
+    [scaler] = _RecordingScaler.made
+    assert scaler.asked_enabled is scaled
+    assert scaler.is_enabled() is scaled
+    assert scaler.scaled == 2  # one call per batch: 64 samples in batches of 32
+
+
+def test_fit_without_amp_never_scales(monkeypatch):
+    import course_utils.train as train_module
+
+    monkeypatch.setattr(train_module, "amp_dtype", lambda device=None: torch.float16)
+    monkeypatch.setattr(torch.amp, "GradScaler", _RecordingScaler)
+    _RecordingScaler.made.clear()
+    train, _ = _data(n=64)
+    fit(_model(), train, epochs=1, device="cpu", amp=False, progress=False, verbose=False)
+    assert _RecordingScaler.made[0].asked_enabled is False
+
+
+def _conv_model():
+    return nn.Sequential(nn.Conv2d(2, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 4 * 4, 2))
+
+
+def _image_data(n=32):
+    g = torch_generator(0)
+    x = torch.randn(n, 2, 6, 6, generator=g)  # 2 channels: 1 would be both formats at once
+    return DataLoader(TensorDataset(x, (x.mean((1, 2, 3)) > 0).long()), batch_size=16)
+
+
+def _weight_format(model):
+    weight = model.weight if isinstance(model, nn.Conv2d) else model[0].weight
+    if weight.is_contiguous():
+        return "contiguous"
+    return "channels_last" if weight.is_contiguous(memory_format=torch.channels_last) else "other"
+
+
+def test_fit_restores_the_memory_format_after_channels_last():
+    """fit trains channels-last on CUDA; the model must come back as it went in (here on CPU)."""
+    model = _conv_model()
+    seen = []
+    model[0].register_forward_pre_hook(lambda m, args: seen.append(_weight_format(m)))
+    fit(model, _image_data(), epochs=1, device="cpu", channels_last=True, progress=False,
+        verbose=False)  # fmt: skip
+    assert seen and set(seen) == {"channels_last"}, "fit should train channels-last"
+    assert _weight_format(model) == "contiguous"
+
+
+def test_fit_keeps_a_channels_last_model_channels_last():
+    model = _conv_model().to(memory_format=torch.channels_last)
+    fit(model, _image_data(), epochs=1, device="cpu", channels_last=True, progress=False,
+        verbose=False)  # fmt: skip
+    assert _weight_format(model) == "channels_last"
+
+
+def test_fit_restores_the_memory_format_after_an_error():
+    model = _conv_model()
+    bad = DataLoader(TensorDataset(torch.full((4, 2, 6, 6), math.nan), torch.zeros(4).long()))
+    with pytest.raises(FloatingPointError):
+        fit(model, bad, epochs=1, device="cpu", channels_last=True, progress=False,
+            verbose=False)  # fmt: skip
+    assert _weight_format(model) == "contiguous"
