@@ -18,13 +18,14 @@ PYTEST_WORKERS ?= 2
 THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
 TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
 
-.PHONY: help install lab test test-browser robust unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
+.PHONY: help install lab test test-browser robust gpu-check unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
 	@echo "make test         unit tests and every notebook under nbval"
 	@echo "make test-browser the slides and the lab in headless Chromium (installs Debian's chromium)"
 	@echo "make robust       every notebook's asserts under other CPU kernels, threads and seeds"
+	@echo "make gpu-check    every notebook's asserts with COURSE_DEVICE=cuda (needs an NVIDIA GPU)"
 	@echo "make execute      re-run notebooks in place (NB=path to pick some)"
 	@echo "make slides       static reveal.js slides into build/slides/ and build/slides/ko/ (offline)"
 	@echo "make translate    notebooks/ko/ from the English notebooks and i18n/ko/ (ARGS=--check or --allow-untranslated)"
@@ -56,6 +57,12 @@ test: $(STAMP)
 robust: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.robust $(if $(ONLY),--only $(ONLY)) \
 		--timeout $(NB_CELL_TIMEOUT) $(NB)
+
+# Every notebook on the CUDA GPU (COURSE_DEVICE=cuda) through robust's executor: per notebook the
+# asserts that held or the first failing cell. Writes nothing to the notebooks (executed copies in
+# build/gpu-check/); refuses in one line, exit status 2, where there is no CUDA device.
+gpu-check: $(STAMP)
+	$(BIN)/python -m course_utils.tooling.gpu_check --timeout $(NB_CELL_TIMEOUT) $(NB)
 
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests

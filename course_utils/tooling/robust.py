@@ -152,11 +152,17 @@ def _execute_here(path: Path, timeout: int, keep: Path | None = None) -> dict:
 
 
 def run_notebook(
-    path: Path, p: Perturbation, timeout: int = 300, keep: Path | None = None
+    path: Path,
+    p: Perturbation,
+    timeout: int = 300,
+    keep: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Outcome:
     """Execute one notebook under one perturbation in a child process; never writes it.
 
-    With ``keep`` (a folder) the executed copy goes to ``keep/<perturbation>/<name>``.
+    With ``keep`` (a folder) the executed copy goes to ``keep/<perturbation>/<name>``;
+    ``extra_env`` is set on top of the perturbation's environment (``make gpu-check``
+    sets ``COURSE_DEVICE`` with it).
     """
     start = time.perf_counter()
     extra = ["--keep", str(keep / p.name / path.name)] if keep is not None else []
@@ -165,7 +171,8 @@ def run_notebook(
         proc = subprocess.run(
             [sys.executable, "-m", "course_utils.tooling.robust", "--child", str(path),
              "--timeout", str(timeout), *extra],
-            env=perturbation_env(p), capture_output=True, text=True, check=False,
+            env={**perturbation_env(p), **(extra_env or {})}, capture_output=True, text=True,
+            check=False,
         )  # fmt: skip
         try:
             report = json.loads(proc.stdout.strip().splitlines()[-1])
