@@ -111,17 +111,19 @@ _UNITS = [
 ]  # fmt: skip
 _UNIT = re.compile(
     rf"(?:{_SPACE}|-)?(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})"
-    r"(?![A-Za-z0-9_/])"
+    r"(?![A-Za-z0-9_/큼])"
 )
 _WORD_UNITS = {"million", "billion", "thousand", "points", "point", "nats", "nat"}
-_RANGE_SEP = re.compile(rf"^(?:{_SPACE}?(?:–|—|-|…|\.\.\.){_SPACE}?|{_SPACE}to{_SPACE})$")
+_RANGE_SEP = re.compile(
+    rf"^(?:{_SPACE}?(?:–|—|-|…|\.\.\.){_SPACE}?|{_SPACE}to{_SPACE}|에서{_SPACE})$"
+)
 _HEDGE_BEFORE = re.compile(
     r"(?:\babout|\bapproximately|\broughly|\baround|\bnearly|\balmost|~|≈|∼|약)\s*$", re.I
 )
 _HEDGE_AFTER = re.compile(r"^\s*(?:쯤|정도|가량|안팎|내외)")
 _BOUND_BEFORE = re.compile(
     r"(?:\bmore than|\bover|\babove|\bat least|\bat most|\bbelow|\bunder|\bless than|"
-    r"\bfewer than|\bwithin|\bbeyond|\bexceeds?|\bexceeded|\bpassed|\bup to|>=|<=|>|<|≥|≤)"
+    r"\bfewer than|\bwithin|최소|최대|적어도|\bbeyond|\bexceeds?|\bexceeded|\bpassed|\bup to|>=|<=|>|<|≥|≤)"
     r"\s*(?:a\s+|an\s+|the\s+)?$",
     re.I,
 )
@@ -131,7 +133,7 @@ _BOUND_AFTER = re.compile(
 _REFERENCE = re.compile(
     r"(?:\b(?:Table|Tab\.|Figure|Fig\.|fig\.|figure|table|Section|section|Sec\.|sec\.|Eq\.|eq\.|"
     r"Equation|equation|exercise|Exercise|notebook|Notebook|notebooks|cell|step|Step|version|"
-    r"Python|PyTorch|torch|torchvision|CUDA|cuDNN|ILSVRC|VOC|COCO|ImageNet|seeds?|"
+    r"Python|PyTorch|torch|torchvision|CUDA|cuDNN|ILSVRC|VOC|COCO|ImageNet|"
     r"표|그림|연습 문제|노트북|셀|버전)|§)\s*$"
 )
 _REFERENCE_AFTER = re.compile(r"^(?:절|장|번째|번 셀|번 연습)")
