@@ -42,8 +42,8 @@ formulas and code are not prose claims.
 
 (a) *measured*: a stored output of the same notebook prints it (``text/plain`` results,
   streams, and markdown produced by ``display``). Precision rule:
-  - a bare number must be printed at the precision written (``97.0 %`` needs a printed
-    ``97.0``; ``97 %`` needs a printed ``97``);
+  - a bare number must be printed with the same value, at least as precisely (``97.0 %``
+    needs a printed ``97.0`` or ``97.00``; ``97 %`` a printed ``97``, never ``96.96``);
   - a *hedged* number (``about``, ``approximately``, ``roughly``, ``around``, ``nearly``,
     ``~``, ``≈``; Korean ``약``, ``~``, ``쯤``, ``정도``, ``가량``, ``안팎``) may be a rounding of
     a more precise printed value: ``about 0.17`` is backed by a printed ``0.1742``, ``about
@@ -115,16 +115,16 @@ _UNIT = re.compile(
 )
 _WORD_UNITS = {"million", "billion", "thousand", "points", "point", "nats", "nat"}
 _RANGE_SEP = re.compile(
-    rf"^(?:{_SPACE}?(?:–|—|-|…|\.\.\.){_SPACE}?|{_SPACE}to{_SPACE}|에서{_SPACE})$"
+    rf"^(?:{_SPACE}?(?:–|-|…|\.\.\.){_SPACE}?|{_SPACE}to{_SPACE}|에서{_SPACE})$"
 )
 _HEDGE_BEFORE = re.compile(
-    r"(?:\babout|\bapproximately|\broughly|\baround|\bnearly|\balmost|~|≈|∼|약)\s*$", re.I
+    r"(?:\babout|\bapproximately|\broughly|\baround|\bnearly|\balmost|~|≈|∼|약)[\s*_]*$", re.I
 )
 _HEDGE_AFTER = re.compile(r"^\s*(?:쯤|정도|가량|안팎|내외)")
 _BOUND_BEFORE = re.compile(
     r"(?:\bmore than|\bover|\babove|\bat least|\bat most|\bbelow|\bunder|\bless than|"
     r"\bfewer than|\bwithin|최소|최대|적어도|\bbeyond|\bexceeds?|\bexceeded|\bpassed|\bup to|>=|<=|>|<|≥|≤)"
-    r"\s*(?:a\s+|an\s+|the\s+)?$",
+    r"[\s*_]*(?:a\s+|an\s+|the\s+)?$",
     re.I,
 )
 _BOUND_AFTER = re.compile(
@@ -452,8 +452,8 @@ def is_printed(written: Number, printed: list[Number], rounding: bool, percent: 
     if percent:
         candidates = [v for n in printed for v in _percent_variants(n)]
     if not rounding:  # exact: same digits, also when the printed fraction is a percentage
-        return any(
-            (c.value == written.value and c.decimals == written.decimals) for c in candidates
+        return any(  # the same value, printed at least as precisely (16.40 backs 16.4)
+            (c.value == written.value and c.decimals >= written.decimals) for c in candidates
         )
     return any(backs(c, written, True) for c in candidates)
 
