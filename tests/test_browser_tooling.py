@@ -145,3 +145,15 @@ def test_a_live_redraw_is_a_drawn_png(monkeypatch):
     assert len(shown) == 1 and isinstance(shown[0], Image)
     pixels = np.asarray(PILImage.open(io.BytesIO(shown[0].data)).convert("L"))
     assert (pixels < 245).mean() > browser.MIN_INK
+
+
+def test_rise_stylesheets_are_recognised(tmp_path):
+    (tmp_path / "ko").mkdir()
+    (tmp_path / "ko" / "02_conv.ipynb").write_text("{}")
+    assert lab.is_rise_stylesheet("rise.css", tmp_path)
+    assert lab.is_rise_stylesheet("/ko/rise.css", tmp_path)
+    assert lab.is_rise_stylesheet("ko/02_conv.css", tmp_path)
+    assert not lab.is_rise_stylesheet("02_conv.css", tmp_path), "no notebook of that name here"
+    assert not lab.is_rise_stylesheet("ko/other.css", tmp_path)
+    assert not lab.is_rise_stylesheet("ko/02_conv.js", tmp_path)
+    assert not lab.is_rise_stylesheet("../rise.css", tmp_path)

@@ -210,6 +210,17 @@ def test_make_lab_serves_the_notebooks_on_localhost_behind_a_token(tmp_path):
         assert {p.name for p in NOTEBOOKS} <= names
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as r:
             assert "jupyterlab-rise" in r.read().decode(), "RISE must be available for slides"
+        # the stylesheets RISE links into every slideshow: served as (empty) CSS, not a 404 page
+        files = f"http://127.0.0.1:{port}/files"
+        for name in ("rise.css", f"{NOTEBOOKS[0].stem}.css", f"ko/{NOTEBOOKS[0].stem}.css"):
+            with urllib.request.urlopen(f"{files}/{name}?token={token}", timeout=10) as reply:
+                assert reply.headers["Content-Type"].startswith("text/css"), name
+                assert reply.read().decode() == lab.EMPTY_RISE_STYLESHEET
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{files}/no_such_notebook.css?token={token}", timeout=10)
+        assert missing.value.code == 404, "only the stylesheets RISE asks for are made up"
+        with urllib.request.urlopen(f"{files}/rise.css", timeout=10) as reply:
+            assert "/login" in reply.url, "without the token: the login page, not the file"
     finally:
         proc.terminate()
         try:

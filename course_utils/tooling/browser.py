@@ -349,6 +349,7 @@ _INK_JS = """
 }
 """
 MIN_INK = 0.02
+BLANKS = ROOT / "build" / "browser" / "blanks"
 
 
 @dataclass
@@ -519,7 +520,42 @@ def _run_cell(page, cell) -> None:
     raise RuntimeError("the explorer's cell did not start running within a minute")
 
 
-def _moves(page, cell, moves: int) -> tuple[int, int]:
+def _slider_values(cell) -> dict[str, str]:
+    """The explorer's slider values as shown: description -> value."""
+    return cell.evaluate(
+        "(cell) => Object.fromEntries([...cell.querySelectorAll('.widget-slider')].map("
+        "s => [s.querySelector('.widget-label').textContent.trim(),"
+        " s.querySelector('.widget-readout').textContent.trim()]))"
+    )
+
+
+def _save_blank(page, cell, where: str, ink: float) -> None:
+    """Keep what a blank measure saw: the PNG bytes the page holds, the slider values and
+    the output's text, under BLANKS (build/browser/blanks/)."""
+    import base64
+    import json
+
+    BLANKS.mkdir(parents=True, exist_ok=True)
+    stem = BLANKS / f"{where}-{time.strftime('%H%M%S')}-{time.perf_counter_ns() % 10**6}"
+    src = _figure(cell).get_attribute("src") or ""
+    if src.startswith("data:image/png;base64,"):
+        stem.with_suffix(".png").write_bytes(base64.b64decode(src.split(",", 1)[1]))
+    info = {
+        "ink": ink,
+        "sliders": _slider_values(cell),
+        "output_text": cell.locator(
+            ".widget-output, .jupyter-widgets-output-area"
+        ).last.inner_text(),
+        "images_in_output": cell.locator(
+            ".widget-output img, .jupyter-widgets-output-area img"
+        ).count(),
+        "src_prefix": src[:40],
+    }
+    stem.with_suffix(".json").write_text(json.dumps(info, indent=1))
+    page.screenshot(path=str(stem.with_suffix(".page.png")))
+
+
+def _moves(page, cell, moves: int, where: str = "lab") -> tuple[int, int]:
     """Slider moves that redrew the figure, and redrawn figures that came out blank."""
     redraws = blank = 0
     for _ in range(moves):
@@ -536,7 +572,10 @@ def _moves(page, cell, moves: int) -> tuple[int, int]:
         except Exception:  # noqa: BLE001 - a timeout is the finding
             continue
         redraws += 1
-        blank += _settled_ink(page, cell) < MIN_INK
+        ink = _settled_ink(page, cell)
+        if ink < MIN_INK:
+            blank += 1
+            _save_blank(page, cell, where, ink)
     return redraws, blank
 
 
@@ -616,7 +655,7 @@ def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
         report.rise_text_repr = "VBox(children=" in rise_cell.inner_text()
         if report.rise_sliders:
             rise.wait_for_timeout(500)
-            report.rise_redraws, report.rise_blank = _moves(rise, rise_cell, 1)
+            report.rise_redraws, report.rise_blank = _moves(rise, rise_cell, 1, "rise")
             rise.screenshot(path=str(scratch / "rise-explorer.png"))
         # the lab view of the same kernel, while the slideshow is still open
         lab_page.bring_to_front()

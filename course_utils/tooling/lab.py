@@ -12,6 +12,12 @@ The server keeps notebooks as ``make execute`` wrote them when nothing in them c
 opening a notebook as a RISE slideshow saves it, and a plain save adds a trailing newline,
 which git reports as a modification. ``UnchangedNotebooksContentsManager`` leaves the file
 alone when the saved notebook equals the one on disk.
+
+RISE links two optional stylesheets into every slideshow, ``rise.css`` and ``<notebook>.css``
+beside the notebook (jupyterlab-contrib/rise, ``packages/application/src/plugins/rise.ts``).
+Where neither exists, Jupyter answers with an HTML 404 page, which the browser refuses as a
+stylesheet and logs as a console error on every slideshow. The same contents manager's file
+handler answers such a missing stylesheet with an empty one; a file that exists is served as is.
 """
 
 from __future__ import annotations
@@ -80,12 +86,53 @@ def same_notebook(content: dict, on_disk: Path) -> bool:
     return nbformat.writes(disk) == nbformat.writes(new)
 
 
+def is_rise_stylesheet(path: str, root: Path) -> bool:
+    """True when ``path`` (relative to ``root``) is a stylesheet RISE asks for: ``rise.css``
+    in a folder, or ``<name>.css`` beside a notebook ``<name>.ipynb``."""
+    parts = Path(path.strip("/"))
+    if parts.suffix != ".css" or ".." in parts.parts:
+        return False
+    return parts.name == "rise.css" or (root / parts.with_suffix(".ipynb")).is_file()
+
+
+EMPTY_RISE_STYLESHEET = "/* no course style for this slideshow */\n"
+
+
+@functools.cache
+def _files_handler_class():
+    from jupyter_server.auth.decorator import authorized
+    from jupyter_server.base.handlers import AuthenticatedFileHandler
+    from tornado import web
+
+    class RiseStylesheetsFileHandler(AuthenticatedFileHandler):
+        """Jupyter's /files/ handler, except that a missing RISE stylesheet is an empty one."""
+
+        @web.authenticated
+        @authorized
+        def get(self, path: str, **kwargs):
+            root = Path(self.root)
+            if not (root / path).exists() and is_rise_stylesheet(path, root):
+                self.check_xsrf_cookie()
+                self.set_header("Content-Type", "text/css; charset=UTF-8")
+                self.set_header("Cache-Control", "no-cache")
+                return self.finish(EMPTY_RISE_STYLESHEET)
+            return super().get(path, **kwargs)
+
+    return RiseStylesheetsFileHandler
+
+
 @functools.cache
 def _contents_manager_class():
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from traitlets import default
 
     class UnchangedNotebooksContentsManager(AsyncLargeFileManager):
-        """Jupyter's file manager, except that saving an unchanged notebook writes nothing."""
+        """Jupyter's file manager, except that saving an unchanged notebook writes nothing and
+        a missing RISE stylesheet is served empty (``RiseStylesheetsFileHandler``)."""
+
+        @default("files_handler_class")
+        def _files_handler_class_default(self):
+            return _files_handler_class()
 
         async def save(self, model, path=""):
             path = path.strip("/")
