@@ -39,9 +39,30 @@ MANIFEST = "manifest.json"
 
 
 def checkpoint_dir() -> Path:
-    """``$COURSE_CHECKPOINTS`` if set, else the repository's ``checkpoints/`` folder."""
-    env = os.environ.get("COURSE_CHECKPOINTS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "checkpoints"
+    """The folder of the trained checkpoints, by the first rule that applies:
+
+    1. ``$COURSE_CHECKPOINTS``, when set (taken as given: ``make checkpoints`` writes there);
+    2. ``checkpoints/`` beside the ``course_utils`` package, when it holds a manifest: a
+       clone of the kit, installed editable (``make install``, ``pip install -e .``);
+    3. the nearest ``checkpoints/`` with a manifest in the current folder or one above it:
+       a notebook opened inside a clone while the kit is installed from it non-editable
+       (``pip install .``, Binder, a class hub), so that the package lives elsewhere;
+    4. otherwise rule 2's folder (where ``make checkpoints`` creates them).
+
+    With the kit installed from git without a clone (``pip install git+…``) no rule finds
+    them: set ``COURSE_CHECKPOINTS`` to a clone's ``checkpoints/`` folder.
+    """
+    env = os.environ.get("COURSE_CHECKPOINTS", "").strip()
+    if env:
+        return Path(env).expanduser()
+    beside_package = Path(__file__).resolve().parents[1] / "checkpoints"
+    if (beside_package / MANIFEST).is_file():
+        return beside_package
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "checkpoints" / MANIFEST).is_file():
+            return folder / "checkpoints"
+    return beside_package
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -73,11 +94,19 @@ def manifest_entry(name: str, directory: Path | None = None) -> dict[str, Any]:
     """One entry; a clear error naming the known ones when ``name`` is absent."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a checkpoint name (str), got {type(name).__name__}")
-    manifest = read_manifest(directory)
+    folder = directory or checkpoint_dir()
+    if not (folder / MANIFEST).is_file():
+        raise CheckpointError(
+            f"no checkpoints found for {name!r}: {folder / MANIFEST} does not exist, and "
+            "neither the current folder nor one above it holds checkpoints/manifest.json. Open "
+            "the notebook inside a clone of the kit, or set COURSE_CHECKPOINTS to a clone's "
+            "checkpoints/ folder (`make checkpoints` there creates them)"
+        )
+    manifest = read_manifest(folder)
     if name not in manifest:
         known = ", ".join(sorted(manifest)) or "none yet"
         raise CheckpointError(
-            f"no checkpoint named {name!r} in {(directory or checkpoint_dir()) / MANIFEST} "
+            f"no checkpoint named {name!r} in {folder / MANIFEST} "
             f"(known: {known}); run `make checkpoints` to create the course's checkpoints"
         )
     return manifest[name]

@@ -66,3 +66,59 @@ def test_curves_roundtrip(tmp_path):
     json.loads((tmp_path / "deep.json").read_text())
     with pytest.raises(CheckpointError, match="make checkpoints"):
         load_curves("missing", directory=tmp_path)
+
+
+# ------------------------------------------------------------------ where the checkpoints are found
+
+
+@pytest.fixture
+def installed_elsewhere(tmp_path, monkeypatch):
+    """The package as a non-editable install puts it: in site-packages, no checkpoints beside it."""
+    import course_utils.checkpoints as module
+
+    site = tmp_path / "site-packages" / "course_utils"
+    site.mkdir(parents=True)
+    monkeypatch.setattr(module, "__file__", str(site / "checkpoints.py"))
+    monkeypatch.delenv("COURSE_CHECKPOINTS", raising=False)
+    return module
+
+
+def _clone(root):
+    (root / "notebooks").mkdir(parents=True)
+    (root / "checkpoints").mkdir()
+    (root / "checkpoints" / "manifest.json").write_text("{}")
+    return root
+
+
+def test_checkpoints_beside_the_package_in_a_clone(monkeypatch, tmp_path):
+    from course_utils.checkpoints import checkpoint_dir
+
+    monkeypatch.delenv("COURSE_CHECKPOINTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    found = checkpoint_dir()
+    assert found.name == "checkpoints" and (found / "manifest.json").is_file()
+    assert found.parent == __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def test_non_editable_install_finds_the_clone_it_runs_in(
+    installed_elsewhere, tmp_path, monkeypatch
+):
+    clone = _clone(tmp_path / "clone")
+    monkeypatch.chdir(clone / "notebooks")  # where Jupyter runs a notebook
+    assert installed_elsewhere.checkpoint_dir() == (clone / "checkpoints").resolve()
+
+
+def test_environment_variable_wins(installed_elsewhere, tmp_path, monkeypatch):
+    clone = _clone(tmp_path / "clone")
+    monkeypatch.chdir(clone / "notebooks")
+    monkeypatch.setenv("COURSE_CHECKPOINTS", str(tmp_path / "mine"))
+    assert installed_elsewhere.checkpoint_dir() == tmp_path / "mine"
+
+
+def test_nothing_found_says_how_to_point_at_them(installed_elsewhere, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert installed_elsewhere.checkpoint_dir() == tmp_path / "site-packages" / "checkpoints"
+    with pytest.raises(
+        CheckpointError, match=r"no checkpoints found for 'mini_vgg_shapes'.*COURSE_CHECKPOINTS"
+    ):
+        installed_elsewhere.load_trained("mini_vgg_shapes")

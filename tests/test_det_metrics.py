@@ -19,7 +19,7 @@ T = torch.tensor
 
 
 def mean_average_precision_reference() -> type:
-    """torchmetrics' MeanAveragePrecision (pycocotools backend): test-only dependencies."""
+    """torchmetrics' MeanAveragePrecision (pycocotools backend), a base dependency (notebook 08)."""
     pytest.importorskip("pycocotools")
     return pytest.importorskip("torchmetrics.detection").MeanAveragePrecision
 
