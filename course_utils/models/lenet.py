@@ -1,10 +1,12 @@
 """LeNet-5 (LeCun, Bottou, Bengio & Haffner, 1998): the CNN that AlexNet scaled up 1,000×.
 
 The paper's layout on a 32×32 grey image: C1 6@5×5 → S2 2×2 subsampling → C3 16@5×5 →
-S4 2×2 subsampling → C5 120@5×5 (a 1×1 map, so a dense layer in effect) → F6 84 → 10 outputs.
+S4 2×2 subsampling → C5 120@5×5 (a convolution; on a 32×32 input its map is 1×1) → F6 84 → 10 outputs.
 
-Three simplifications, each a small change in the parameter count (the paper: 60,840,
-"about 60,000"; here 61,706 with the defaults):
+The paper's trainable parameters sum to 60,000 (C1 156 + S2 12 + C3 1,516 + S4 32 + C5 48,120 +
+F6 10,164); its output layer's 840 RBF centres (10 × 84) were set by hand, not trained.
+:data:`LENET5_PAPER_PARAMETERS` counts them too (60,840), so that the three simplifications below
+account for the kit's count exactly (61,706 with the defaults):
 
 - C3 sees all six S2 maps (the paper's connection table wired each of its 16 maps to
   3, 4 or 6 of them: 1,516 weights instead of 2,416, +900 here);
@@ -28,7 +30,8 @@ __all__ = ["LeNet5", "lenet5", "count_lenet5_parameters", "LENET5_PAPER_PARAMETE
 Pooling = Literal["avg", "max"]
 Activation = Literal["tanh", "relu"]
 
-# The paper's count: C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164, RBF output 840.
+# The paper's 60,000 trainable parameters (C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164)
+# plus the 840 hand-set RBF centres of its output layer: 60,840 weights in all.
 LENET5_PAPER_PARAMETERS = 156 + 12 + 1_516 + 32 + 48_120 + 10_164 + 84 * 10
 
 
