@@ -14,9 +14,12 @@ NB ?= notebooks/[0-9]*.ipynb
 NB_KO ?= notebooks/ko/02_*.ipynb
 NB_CELL_TIMEOUT ?= 300
 PYTEST_WORKERS ?= 2
-# torch threads per test worker: the cores shared out, so workers do not oversubscribe them
-THREADS_PER_WORKER ?= $(shell python3 -c 'import os; print(max(1, (os.cpu_count() or 1) // $(PYTEST_WORKERS)))')
-TEST_ENV := OMP_NUM_THREADS=$(THREADS_PER_WORKER) MKL_NUM_THREADS=$(THREADS_PER_WORKER)
+# torch threads per test worker; unset: the cores shared out among the workers (cli.test_env)
+THREADS_PER_WORKER ?=
+# make test, unit and notebooks run course_utils.tooling.cli, which holds the pytest command
+# line (python -m course_utils.tooling.cli test runs the same without make, e.g. on Windows)
+TEST_ARGS = --workers $(PYTEST_WORKERS) $(if $(THREADS_PER_WORKER),--threads $(THREADS_PER_WORKER)) \
+	--cell-timeout $(NB_CELL_TIMEOUT) --notebooks $(NB) --notebooks-ko $(NB_KO)
 
 .PHONY: help install lab test test-browser robust gpu-check unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
 
@@ -41,18 +44,16 @@ $(STAMP): pyproject.toml constraints.txt $(LAB_SETTINGS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@# the course's JupyterLab defaults (RISE's reveal theme "white", whose font ships with it)
-	install -D -m 644 $(LAB_SETTINGS) $(VENV)/share/jupyter/lab/settings/overrides.d/course-kit.json
+	$(BIN)/python -m course_utils.tooling.cli lab-settings
 	@touch $@
 
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/python -m course_utils.tooling.lab
+	$(BIN)/python -m course_utils.tooling.cli lab
 
 test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests $(NB) $(NB_KO) \
-		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
+	$(BIN)/python -m course_utils.tooling.cli test $(TEST_ARGS)
 
 # Every notebook's asserts (not its stored outputs) under other CPU kernels, thread counts
 # and training seeds; ONLY=name for some perturbations (--list shows them). Writes nothing.
@@ -67,12 +68,10 @@ gpu-check: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.gpu_check --timeout $(NB_CELL_TIMEOUT) $(NB)
 
 unit: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope tests
+	$(BIN)/python -m course_utils.tooling.cli test --only unit $(TEST_ARGS)
 
 notebooks: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(NB) $(NB_KO) \
-		--nbval-lax --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
-		--nbval-cell-timeout $(NB_CELL_TIMEOUT) --durations 15
+	$(BIN)/python -m course_utils.tooling.cli test --only notebooks $(TEST_ARGS)
 
 execute: $(STAMP)
 	$(BIN)/python -m course_utils.tooling.execute --timeout $(NB_CELL_TIMEOUT) $(NB)

@@ -76,4 +76,7 @@ def test_ci_calls_make_test_and_readme_shows_it():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("lab:", "test:", "execute:", "slides:", "lint:"):
         assert re.search(rf"^{target}", makefile, re.MULTILINE), target
-    assert "--dist loadscope" in makefile and "--nbval-lax" in makefile
+    # the pytest command line lives in the cli, which make test calls (tests/test_cli.py)
+    assert "-m course_utils.tooling.cli test" in makefile
+    cli_source = (ROOT / "course_utils" / "tooling" / "cli.py").read_text()
+    assert '"loadscope"' in cli_source and '"--nbval-lax"' in cli_source

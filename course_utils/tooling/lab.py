@@ -172,6 +172,13 @@ def main() -> int:
         "then press Alt+R or the 'Render as slideshow' button to present it.)",
         flush=True,
     )
+    if os.name == "nt":  # Windows has no exec: the server runs as a child until Ctrl+C
+        import subprocess
+
+        try:
+            return subprocess.call(args)
+        except KeyboardInterrupt:
+            return 0
     os.execv(args[0], args)
     return 0  # not reached
 
