@@ -32,12 +32,18 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _direct_requirements():
+def _direct_requirements(extras=None):
+    """Base dependencies plus those of ``extras`` (all extras when None)."""
     project = _pyproject()["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
-    for extra in project["optional-dependencies"].values():
-        reqs += [Requirement(r) for r in extra if not r.startswith("course-utils")]
+    for extra, items in project["optional-dependencies"].items():
+        if extras is None or extra in extras:
+            reqs += [Requirement(r) for r in items if not r.startswith("course-utils")]
     return reqs
+
+
+STUDENT_EXTRAS = ("lab",)  # what a student's environment installs besides the base
+DEVELOPER_TOOLS = {"pytest", "pytest-xdist", "pytest-timeout", "nbval", "ruff", "playwright"}
 
 
 def test_torch_pins():
@@ -45,8 +51,12 @@ def test_torch_pins():
     assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
 
 
+def _environment_yml() -> str:
+    return (ROOT / "environment.yml").read_text()
+
+
 def test_environment_yml_mirrors_constraints():
-    text = (ROOT / "environment.yml").read_text()
+    text = _environment_yml()
     assert re.search(r"^\s*-\s*python=3\.11\s*$", text, re.MULTILINE)
     env = _pins(line for line in text.splitlines() if "==" in line)
     pins = _constraints()
@@ -55,10 +65,65 @@ def test_environment_yml_mirrors_constraints():
         assert pins.get(name) == version, (
             f"{name}: environment.yml {version}, constraints {pins.get(name)}"
         )
-    for req in _direct_requirements():
+    for req in _direct_requirements(STUDENT_EXTRAS):
         assert _norm(req.name) in env, (
-            f"{req.name} is a dependency but not pinned in environment.yml"
+            f"{req.name} is a base or lab dependency but not pinned in environment.yml"
         )
+
+
+def test_environment_yml_installs_the_kit_and_no_developer_tools():
+    text = _environment_yml()
+    pip_lines = [ln.strip()[1:].strip() for ln in text.splitlines() if ln.strip().startswith("-")]
+    assert "-e .[lab]" in pip_lines, "environment.yml should install the kit (pip: -e .[lab])"
+    listed = {_norm(re.split(r"[=<>\[ ]", ln, maxsplit=1)[0]) for ln in pip_lines}
+    assert not listed & DEVELOPER_TOOLS, (
+        f"developer tools in environment.yml: {listed & DEVELOPER_TOOLS}"
+    )
+    assert "pip install -e ." not in text.replace("pip install -e .[dev]", ""), (
+        "no manual install step left for the student"
+    )
+
+
+def _binder_requirements() -> list[str]:
+    text = (ROOT / "binder" / "requirements.txt").read_text()
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def test_binder_has_cpu_torch_the_pins_and_nbgitpuller():
+    lines = _binder_requirements()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    pins = _constraints()
+    binder = {}
+    for line in lines:
+        if "==" in line:
+            name, version = line.split("==", 1)
+            binder[_norm(name)] = version
+    assert binder["torch"] == pins["torch"] + "+cpu", "torch from the CPU index, at the pin"
+    assert binder["torchvision"] == pins["torchvision"] + "+cpu", "torchvision: the same index"
+    for name, version in binder.items():
+        if name in ("torch", "torchvision") or name not in pins:
+            continue
+        assert version == pins[name], f"{name}: binder {version}, constraints {pins[name]}"
+    for req in _direct_requirements(STUDENT_EXTRAS):
+        assert _norm(req.name) in binder, f"{req.name} is missing from binder/requirements.txt"
+    assert "nbgitpuller" in binder
+    assert not set(binder) & DEVELOPER_TOOLS
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_binder_post_build_installs_the_kit_and_the_lab_settings():
+    post_build = ROOT / "binder" / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
+    commands = [
+        ln.strip() for ln in post_build.read_text().splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]  # fmt: skip
+    assert commands[0] == "set -euo pipefail"
+    assert "python -m pip install --no-cache-dir --no-deps ." in commands
+    assert "python -m course_utils.tooling.cli lab-settings" in commands
+    settings = ROOT / "course_utils" / "tooling" / "lab_settings" / "course-kit.json"
+    package_data = _pyproject()["tool"]["setuptools"]["package-data"]["course_utils.tooling"]
+    assert settings.is_file() and "lab_settings/*.json" in package_data
 
 
 def test_every_dependency_is_pinned_within_its_bounds():
