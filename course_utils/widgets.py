@@ -4,6 +4,14 @@ The logic is plain functions (``conv_geometry``, ``receptive_field_cells``) and 
 plain matplotlib (``conv_figure``, ``receptive_field_figure``), so both are tested without a
 browser; ``conv_explorer`` and ``receptive_field_viewer`` only wire them to ipywidgets sliders.
 
+The explorers draw into figures that pyplot does not track (``pyplot=False``). A slider's
+callback can run on a kernel thread of its own while another thread runs kernel code:
+JupyterLab 4.4 and later send widget messages to kernel subshells, which ipykernel 7 serves on
+threads, and every comm message runs the kernel's post-execute hooks. matplotlib's inline
+backend hooks one there that displays and closes every figure pyplot knows, so one thread could
+render or close a figure the other was still drawing, and a redraw came out as a blank, white
+PNG (jupyterlab/jupyterlab#19719). A figure only its callback holds is out of that hook's reach.
+
 >>> geometry = conv_geometry(5, kernel=3, padding=1, out_pos=(0, 0))
 >>> geometry.output_size, len(geometry.window), len(geometry.padding_cells)
 ((5, 5), 9, 5)
@@ -19,6 +27,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from torch import nn
@@ -49,6 +58,14 @@ Pair = tuple[int, int]
 # grid values: 0 padding, 1 input pixel, 2 window on padding, 3 window on an input pixel
 _COLOURS = ListedColormap(["#d9d9d9", "#ffffff", "#9ecae1", "#3b75af"])
 _ERROR_COLOUR = "#b2182b"
+
+
+def _new_figure(figsize: tuple[float, float], pyplot: bool) -> Figure:
+    """A constrained-layout figure: pyplot's (``plt.show()`` shows it) or, with ``pyplot=False``,
+    one that only the caller holds (the explorers' redraws; see the module's docstring)."""
+    if pyplot:
+        return plt.figure(figsize=figsize, layout="constrained")
+    return Figure(figsize=figsize, layout="constrained")
 
 
 def _pair(value: int | Sequence[int]) -> Pair:
@@ -244,12 +261,13 @@ def conv_figure(
     in_channels: int = 1,
     out_channels: int = 1,
     figsize: tuple[float, float] = (10.0, 4.8),
-) -> plt.Figure:
+    pyplot: bool = True,
+) -> Figure:
     """A figure of one convolution: padded input with the window, output with its pixel.
 
     The title gives the output size with its arithmetic and the parameter count
     ``(F·F·C + 1)·K`` for ``in_channels`` C and ``out_channels`` K. Impossible settings show
-    the error instead.
+    the error instead. ``pyplot=False``: a figure pyplot does not track (for live redraws).
 
     >>> fig = conv_figure(5, 3, padding=1, out_pos=(0, 0), in_channels=3, out_channels=16)
     >>> "448" in fig._suptitle.get_text()
@@ -258,13 +276,12 @@ def conv_figure(
     """
     geometry = conv_geometry(size, kernel, stride, padding, dilation, out_pos)
     if not geometry.ok:
-        fig, ax = plt.subplots(figsize=(figsize[0], figsize[1] / 2), layout="constrained")
-        _show_error(ax, geometry.error, width=90)
+        fig = _new_figure((figsize[0], figsize[1] / 2), pyplot)
+        _show_error(fig.subplots(), geometry.error, width=90)
         fig.suptitle("this layer cannot exist", color=_ERROR_COLOUR, fontsize=11)
         return fig
-    fig, (ax_in, ax_out) = plt.subplots(
-        1, 2, figsize=figsize, gridspec_kw={"width_ratios": [3, 2]}, layout="constrained"
-    )
+    fig = _new_figure(figsize, pyplot)
+    ax_in, ax_out = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     draw_conv(ax_in, ax_out, size, kernel, stride, padding, dilation, out_pos)
     fig.suptitle(_summary(geometry, in_channels, out_channels), fontsize=11)
     return fig
@@ -293,15 +310,15 @@ def _show_conv(size, kernel, stride, padding, dilation, in_channels, out_channel
         return
     print(_summary(geometry, in_channels, out_channels))
     fig = conv_figure(
-        size, kernel, stride, padding, dilation, (row, col), in_channels, out_channels
-    )
+        size, kernel, stride, padding, dilation, (row, col), in_channels, out_channels,
+        pyplot=False,
+    )  # fmt: skip
     _display_figure(fig)
 
 
-def _display_figure(fig: plt.Figure) -> None:
-    """Show ``fig`` and close it. Live (a slider's callback) it goes out as PNG bytes rendered
-    here: through matplotlib's inline backend the first redraw after a slider move came out
-    blank, all white (found by ``make test-browser``). Static, as before: the figure itself."""
+def _display_figure(fig: Figure) -> None:
+    """Show an explorer's figure (one pyplot does not track). Live (a slider's callback) it goes
+    out as PNG bytes rendered here; static, the figure itself, through IPython's formatter."""
     import io
 
     from IPython.display import Image, display
@@ -312,7 +329,6 @@ def _display_figure(fig: plt.Figure) -> None:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", bbox_inches="tight")
         display(Image(data=buffer.getvalue(), format="png"))
-    plt.close(fig)
 
 
 def step_viewer(show: Callable[[int], None], steps: int, description: str = "step"):
@@ -514,9 +530,11 @@ def receptive_field_figure(
     input_size: int | None = None,
     axis: int | None = None,
     ax: plt.Axes | None = None,
-) -> plt.Figure:
+    pyplot: bool = True,
+) -> Figure:
     """One strip of units per layer, placed at their input positions; the units that feed one
     output unit are blue, down to its receptive field on the input (bottom strip).
+    ``pyplot=False``: a figure pyplot does not track (for live redraws).
 
     >>> fig = receptive_field_figure([(3, 1)] * 3)  # three 3×3 layers see 7 pixels
     >>> "7 input pixels" in fig.axes[0].get_title()
@@ -525,8 +543,8 @@ def receptive_field_figure(
     """
     cells = receptive_field_cells(layers, n_layers, unit, input_size, axis)
     if ax is None:
-        height = 1.2 + 0.45 * len(cells.lengths)
-        fig, ax = plt.subplots(figsize=(10, height), layout="constrained")
+        fig = _new_figure((10, 1.2 + 0.45 * len(cells.lengths)), pyplot)
+        ax = fig.subplots()
     else:
         fig = ax.figure
     for level, (length, chosen, centre, jump) in enumerate(
@@ -581,7 +599,9 @@ def receptive_field_viewer(
 
     def show(n_layers: int) -> None:
         try:
-            fig = receptive_field_figure(layers, n_layers, input_size=input_size, axis=axis)
+            fig = receptive_field_figure(
+                layers, n_layers, input_size=input_size, axis=axis, pyplot=False
+            )
         except ValueError as error:
             print(f"cannot draw: {error}")
             return

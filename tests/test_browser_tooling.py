@@ -8,6 +8,7 @@ does not rewrite an unchanged notebook.
 
 import asyncio
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -157,3 +158,73 @@ def test_rise_stylesheets_are_recognised(tmp_path):
     assert not lab.is_rise_stylesheet("ko/other.css", tmp_path)
     assert not lab.is_rise_stylesheet("ko/02_conv.js", tmp_path)
     assert not lab.is_rise_stylesheet("../rise.css", tmp_path)
+
+
+def test_a_flush_of_pyplots_figures_cannot_reach_a_live_redraw(monkeypatch):
+    """The cause of the blank redraws: a slider's callback and another kernel thread (a comm
+    message on a subshell) run at once, and that thread's post-execute hook, matplotlib's
+    inline ``flush_figures``, displays and closes every figure pyplot knows. Run that hook at
+    the worst moment, as the callback's figure is rendered: the figure must not be among
+    pyplot's, and the PNG must carry the drawing."""
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from IPython.display import Image
+    from matplotlib.figure import Figure
+    from PIL import Image as PILImage
+
+    from course_utils import widgets
+
+    monkeypatch.setenv(widgets.STATIC_WIDGETS_VARIABLE, "0")
+    shown, flushed = [], []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj))
+    render = Figure.savefig
+
+    def render_beside_another_threads_flush(fig, *args, **kwargs):
+        flushed.extend(plt.get_fignums())  # what the inline backend would display ...
+        plt.close("all")  # ... and then close
+        return render(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", render_beside_another_threads_flush)
+    plt.close("all")
+    widgets._show_conv(7, 3, 2, 1, 1, 3, 8, 0, 1)
+    assert flushed == [], "the redraw's figure was one of pyplot's"
+    assert len(shown) == 1 and isinstance(shown[0], Image)
+    pixels = np.asarray(PILImage.open(io.BytesIO(shown[0].data)).convert("L"))
+    assert (pixels < 245).mean() > browser.MIN_INK
+
+
+def test_both_explorers_draw_outside_pyplot(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from course_utils import widgets
+
+    plt.close("all")
+    drawn = []
+    monkeypatch.setattr(widgets, "_display_figure", drawn.append)
+    monkeypatch.setenv(widgets.STATIC_WIDGETS_VARIABLE, "1")
+    widgets.conv_explorer()
+    widgets.receptive_field_viewer([(3, 1)] * 3)
+    assert len(drawn) == 2 and plt.get_fignums() == []
+    # notebooks' own figures stay pyplot's, for plt.show()
+    fig = widgets.conv_figure(5, 3)
+    assert plt.get_fignums() == [fig.number]
+    plt.close(fig)
+
+
+def test_the_course_lab_sends_widget_messages_to_the_main_shell():
+    """make lab's settings turn JupyterLab's comms over subshells off (the default since 4.4
+    runs widget callbacks on kernel threads beside the cells; see test above), under the
+    setting's name and value in the installed JupyterLab's own schema."""
+    import sys
+
+    settings = json.loads((ROOT / "course_utils/tooling/lab_settings/course-kit.json").read_text())
+    plugin = "@jupyterlab/apputils-extension:kernels-settings"
+    assert settings[plugin] == {"commsOverSubshells": "disabled"}
+    schema_file = (
+        Path(sys.prefix) / "share/jupyter/lab/schemas/@jupyterlab/apputils-extension"
+        / "kernels-settings.json"
+    )  # fmt: skip
+    schema = json.loads(schema_file.read_text())["properties"]["commsOverSubshells"]
+    assert "disabled" in {choice["const"] for choice in schema["oneOf"]}
