@@ -8,6 +8,7 @@ does not rewrite an unchanged notebook.
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -228,3 +229,47 @@ def test_the_course_lab_sends_widget_messages_to_the_main_shell():
     )  # fmt: skip
     schema = json.loads(schema_file.read_text())["properties"]["commsOverSubshells"]
     assert "disabled" in {choice["const"] for choice in schema["oneOf"]}
+
+
+def test_only_the_listed_upstream_console_errors_are_allowed():
+    known = (browser.RISE_FAST_RECURSION, browser.FOREIGN_COMM_CLOSE)
+    rise_js = "http://127.0.0.1:8888/static/rise/4437.bundle.js"
+    lab_js = "http://127.0.0.1:8888/static/lab/jlab_core.8811dd2733d03721.js?v=8811dd2733d03721"
+    comm = "Comm not found for comm id 82ab2244-25c6-4d63-bbf2-2e2f61bb9894"
+    allowed = [
+        ("RISE", f"RangeError: Maximum call stack size exceeded @ {rise_js}"),
+        ("lab", f"RangeError: Maximum call stack size exceeded @ {rise_js}"),
+        ("lab", f"{comm} @ {lab_js}"),
+    ]
+    refused = [
+        ("RISE", f"RangeError: Maximum call stack size exceeded at x @ {rise_js}"),  # other text
+        ("RISE", f"TypeError: Maximum call stack size exceeded @ {rise_js}"),
+        ("lab", f"RangeError: Maximum call stack size exceeded @ {lab_js}"),  # other script
+        ("RISE", f"{comm} @ {lab_js}"),  # not on the RISE page
+        ("lab", f"Comm not found for comm id ../../etc @ {lab_js}"),
+        ("lab", "page error: RangeError: Maximum call stack size exceeded"),
+        ("RISE", "Refused to apply style from 'http://127.0.0.1:8888/files/rise.css' @ "),
+    ]
+    for page, error in allowed:
+        assert browser.unexpected_console_errors([error], page, known) == [], error
+    for page, error in refused:
+        assert browser.unexpected_console_errors([error], page, known) == [error], error
+    assert browser.unexpected_console_errors([allowed[0][1]], "RISE", ()) == [allowed[0][1]]
+
+
+def test_the_rise_recursion_is_allowed_only_while_rise_bundles_it(monkeypatch, tmp_path):
+    """fast-foundation 2.50.0's Store.delete notifies (the recursion); 2.49 did not."""
+    import types
+
+    static = tmp_path / "static"
+    static.mkdir()
+    fake = types.SimpleNamespace(__file__=str(tmp_path / "__init__.py"))
+    monkeypatch.setitem(sys.modules, "jupyterlab_rise", fake)
+    (static / "1.bundle.js").write_text("class ni{delete(t){this.values.delete(t)}all(){}}")
+    assert not browser.rise_bundles_fast_recursion()
+    assert browser.RISE_FAST_RECURSION not in browser.known_console_errors()
+    (static / "2.bundle.js").write_text(
+        "delete(t){this.values.delete(t),s.Observable.getNotifier(this).notify(t.id)}all(){}"
+    )
+    assert browser.rise_bundles_fast_recursion()
+    assert browser.RISE_FAST_RECURSION in browser.known_console_errors()

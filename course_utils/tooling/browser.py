@@ -28,6 +28,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import sys
 import threading
@@ -349,17 +350,83 @@ _INK_JS = """
 }
 """
 MIN_INK = 0.02
+
+
+@dataclass(frozen=True)
+class KnownConsoleError:
+    """A console error from an upstream bug the kit cannot fix, allowed by its exact text and
+    the script it comes from (both matched whole), on the pages named; listed in the README."""
+
+    text: str  # regular expression for the whole message
+    origin: str  # regular expression for the whole path of the script that logged it
+    pages: tuple[str, ...]
+    upstream: str
+
+    def matches(self, error: str, page: str) -> bool:
+        message, _, url = error.rpartition(" @ ")
+        return (
+            page in self.pages
+            and re.fullmatch(self.text, message) is not None
+            and re.fullmatch(self.origin, urlsplit(url).path) is not None
+        )
+
+
+# RISE 0.43.1 bundles @microsoft/fast-foundation 2.50.0, whose DesignToken Store.delete()
+# notifies its subscribers and recurses until the stack overflows (caught and logged by FAST);
+# the slides render. Allowed only while the installed RISE's scripts hold that code.
+RISE_FAST_RECURSION = KnownConsoleError(
+    text=r"RangeError: Maximum call stack size exceeded",
+    origin=r"/static/rise/\d+\.bundle\.js",
+    pages=("lab", "RISE"),
+    upstream="https://github.com/microsoft/fast/issues/7057",
+)
+# Comm messages are meant for the one client that opened the comm, but the kernel broadcasts
+# them: once RISE's page attaches to the notebook's kernel, its widget manager's control comm
+# comes and goes, and the lab's connection logs the close of a comm it does not hold.
+FOREIGN_COMM_CLOSE = KnownConsoleError(
+    text=r"Comm not found for comm id [0-9a-f-]{32,36}",
+    origin=r"/static/lab/jlab_core\.[0-9a-f]+\.js",
+    pages=("lab",),
+    upstream="https://github.com/jupyter/jupyter_client/issues/263",
+)
+_FAST_STORE_DELETE = re.compile(
+    r"delete\((\w+)\)\{this\.values\.delete\(\1\),\w+\.Observable\.getNotifier\(this\)"
+    r"\.notify\(\1\.id\)\}"
+)
+
+
+def rise_bundles_fast_recursion() -> bool:
+    """True when the installed RISE's scripts hold fast-foundation 2.50.0's Store.delete."""
+    try:
+        import jupyterlab_rise
+    except ImportError:
+        return False
+    static = Path(jupyterlab_rise.__file__).parent / "static"
+    return any(
+        _FAST_STORE_DELETE.search(f.read_text("utf-8", "replace")) for f in static.glob("*.js")
+    )
+
+
+def known_console_errors() -> tuple[KnownConsoleError, ...]:
+    """The console errors the browser test allows with the packages installed now."""
+    rise = (RISE_FAST_RECURSION,) if rise_bundles_fast_recursion() else ()
+    return (FOREIGN_COMM_CLOSE, *rise)
+
+
+def unexpected_console_errors(
+    errors: list[str], page: str, known: tuple[KnownConsoleError, ...]
+) -> list[str]:
+    """``errors`` (as ``guard`` records them) less those that a ``known`` entry allows."""
+    return [e for e in errors if not any(k.matches(e, page) for k in known)]
+
+
 BLANKS = ROOT / "build" / "browser" / "blanks"
 
 
 @dataclass
 class LabReport:
-    """What the lab and RISE showed with the conv explorer.
-
-    Reported, not asserted: console errors other than the widgets' (RISE: a 404 for rise.css
-    and <notebook>.css, RangeErrors in its bundle; the lab, once RISE was open on the same
-    kernel: "Comm not found" for the comms of RISE's widget manager).
-    """
+    """What the lab and RISE showed with the conv explorer; every console error fails the test
+    except the upstream ones in ``known`` (``known_console_errors``)."""
 
     lab_sliders: int = 0
     lab_redraws: int = 0
@@ -375,6 +442,11 @@ class LabReport:
     rise_errors: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    known: tuple[KnownConsoleError, ...] = ()
+
+    def unexpected_errors(self) -> list[str]:
+        lab = unexpected_console_errors(self.lab_errors, "lab", self.known)
+        return lab + unexpected_console_errors(self.rise_errors, "RISE", self.known)
 
     def failures(self) -> list[str]:
         out = []
@@ -393,9 +465,10 @@ class LabReport:
             out.append("lab: the explorer stopped redrawing while RISE was attached")
         if self.notebook_written:
             out.append("presenting with RISE wrote the notebook")
-        widget_errors = [e for e in self.lab_errors + self.rise_errors if "widget" in e.lower()]
-        if widget_errors:
-            out.append(f"widget console errors: {widget_errors[:2]}")
+        unexpected = self.unexpected_errors()
+        if unexpected:
+            shown = sorted({e.splitlines()[0][:200] for e in unexpected})[:3]
+            out.append(f"{len(unexpected)} console errors in the lab and RISE: {shown}")
         if self.blocked:
             out.append(f"requests leaving the machine: {sorted(set(self.blocked))[:3]}")
         return out
@@ -603,7 +676,7 @@ def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
     """Open a copy of ``notebook`` in make lab's server: the explorer in the lab, then on a RISE
     slide, then in the lab again; the copy must not be written by presenting."""
     start = time.perf_counter()
-    report = LabReport()
+    report = LabReport(known=known_console_errors())
     folder = scratch / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / notebook.name
@@ -679,11 +752,13 @@ def print_lab(report: LabReport) -> None:
         f"{report.rise_text_repr}; lab live with RISE open {report.lab_live_with_rise}; "
         f"notebook written {report.notebook_written} (unchanged saves skipped "
         f"{report.saves_skipped}); console errors lab {len(report.lab_errors)}, RISE "
-        f"{len(report.rise_errors)}; {report.seconds:.0f} s"
+        f"{len(report.rise_errors)}, unexpected {len(report.unexpected_errors())}; "
+        f"{report.seconds:.0f} s"
     )
     for where, errors in (("lab", report.lab_errors), ("RISE", report.rise_errors)):
-        for line in sorted({e.splitlines()[0][:160] for e in errors})[:4]:
-            print(f"  {where} console: {line}")
+        for error in sorted({e.splitlines()[0] for e in errors})[:4]:
+            known = [k.upstream for k in report.known if k.matches(error, where)]
+            print(f"  {where} console: {error[:160]}" + (f" (known: {known[0]})" if known else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
