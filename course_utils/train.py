@@ -475,9 +475,13 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     epoch: int | None = None,
     history: History | None = None,
+    weights_dtype: torch.dtype | None = None,
     **extra: Any,
 ) -> str:
     """Write ``model`` (and optionally optimizer, epoch, history, extras) atomically.
+
+    ``weights_dtype`` (e.g. ``torch.float16``) stores the floating-point weights and buffers
+    in that type, half the bytes; ``load_state_dict`` casts them back to the model's type.
 
     The file is first written beside the target and then renamed over it, so a crash
     never leaves a half-written checkpoint. Its SHA-256 is written to ``PATH.sha256``
@@ -487,7 +491,21 @@ def save_checkpoint(
     import io
 
     path = Path(path)
-    state: dict[str, Any] = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+    if weights_dtype is not None and not (
+        isinstance(weights_dtype, torch.dtype) and weights_dtype.is_floating_point
+    ):
+        raise ValueError(
+            f"weights_dtype must be a floating-point torch.dtype (torch.float16, torch.float32), "
+            f"got {weights_dtype!r}"
+        )
+
+    def stored(tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.detach().cpu()
+        if weights_dtype is not None and tensor.is_floating_point():
+            return tensor.to(weights_dtype)
+        return tensor
+
+    state: dict[str, Any] = {"model": {k: stored(v) for k, v in model.state_dict().items()}}
     if optimizer is not None:
         state["optimizer"] = optimizer.state_dict()
     if epoch is not None:

@@ -111,3 +111,31 @@ def test_a_curves_job_stores_its_configuration(tmp_path):
     assert record["config"] == {"steps": 3} and record["curves"]["loss"][-1] == pytest.approx(1 / 3)
     assert record["command"] == "make checkpoints ONLY=tiny"
     assert record["curves"]["threads"] == 1, "curves are made on one thread, to be repeatable"
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST), ids=str)
+def test_checkpoint_is_stored_as_its_manifest_says(name):
+    """float16 only where it changed no recorded metric at the manifest's four decimals
+    (``make checkpoints`` decides by measuring both; ``tooling.half_precision`` re-measures)."""
+    import torch
+
+    entry = MANIFEST[name]
+    assert entry.get("weights") in {"float16", "float32"}, "run tooling.half_precision --store"
+    state = torch.load(Path(checkpoint_dir(), entry["file"]), weights_only=True)["model"]
+    stored = {str(t.dtype).removeprefix("torch.") for t in state.values() if t.is_floating_point()}
+    assert stored == {entry["weights"]}
+    if entry["weights"] == "float16":
+        assert entry["float16_change"] <= 1e-4, "a metric moved: this one stays float32"
+
+
+def test_storage_rule_keeps_float32_where_float16_moves_a_metric():
+    import torch
+
+    from course_utils.tooling.checkpoints import storage_dtype
+
+    assert storage_dtype({"map50": 0.9578}, {"map50": 0.9578}) == (torch.float16, 0.0)
+    # the RoI-pooling Mask R-CNN, measured: mask mAP@0.75 0.6980 -> 0.7013 in float16
+    assert storage_dtype({"map50": 0.9112, "mask_map75": 0.6980}, {"map50": 0.9112,
+                         "mask_map75": 0.7013})[0] == torch.float32  # fmt: skip
+    with pytest.raises(ValueError, match="same metrics"):
+        storage_dtype({"map50": 0.9}, {"test_accuracy": 0.9})

@@ -311,3 +311,25 @@ def test_fit_restores_the_memory_format_after_an_error():
         fit(model, bad, epochs=1, device="cpu", channels_last=True, progress=False,
             verbose=False)  # fmt: skip
     assert _weight_format(model) == "contiguous"
+
+
+def test_checkpoint_in_float16_loads_as_the_rounded_float32_weights(tmp_path):
+    model = nn.Sequential(nn.Linear(64, 64), nn.BatchNorm1d(64))
+    torch.manual_seed(0)
+    model[1].running_mean.normal_()
+    full, half = tmp_path / "full.pt", tmp_path / "half.pt"
+    save_checkpoint(full, model)
+    save_checkpoint(half, model, weights_dtype=torch.float16)
+    assert half.stat().st_size < 0.7 * full.stat().st_size
+    stored = torch.load(half, weights_only=True)["model"]
+    assert stored["0.weight"].dtype == torch.float16
+    assert stored["1.num_batches_tracked"].dtype == torch.int64, "integer buffers stay as they are"
+    fresh = nn.Sequential(nn.Linear(64, 64), nn.BatchNorm1d(64))
+    load_checkpoint(half, fresh)
+    assert fresh[0].weight.dtype == torch.float32
+    assert torch.equal(fresh[0].weight, model[0].weight.half().float())
+    assert torch.equal(fresh[1].running_mean, model[1].running_mean.half().float())
+    assert not torch.equal(fresh[0].weight, model[0].weight), "float16 rounds: not bit-equal"
+    for bad in ("float16", torch.int8):
+        with pytest.raises(ValueError, match="weights_dtype must be a floating-point"):
+            save_checkpoint(tmp_path / "bad.pt", model, weights_dtype=bad)

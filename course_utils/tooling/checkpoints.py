@@ -18,6 +18,7 @@ the notebook runs a shortened version live and shows both.
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import os
 import sys
@@ -193,13 +194,16 @@ def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> di
         progress=False, verbose=verbose, checkpoint=running, resume=True)  # fmt: skip
     seconds = time.perf_counter() - start
     accuracy = evaluate(model, test, device="cpu")["accuracy"]
-    save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs)
+    measured = {"test_accuracy": accuracy}
+    dtype, change = storage_dtype(measured, float16_metrics(job.name, model, test))
+    save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs, weights_dtype=dtype)
     running.unlink(missing_ok=True)
     running.with_name(running.name + ".sha256").unlink(missing_ok=True)
     entry = record_checkpoint(
         job.name, metric="test_accuracy", value=accuracy, data=_shapes_description(),
         seed=job.seed, epochs=job.epochs, model=f"course_utils.models.{job.model}",
         train_seconds=round(seconds, 1), lr=job.lr, directory=directory,
+        weights=_dtype_name(dtype), float16_change=round(change, 4),
     )  # fmt: skip
     if verbose:
         print(
@@ -344,23 +348,13 @@ def _detection_description() -> str:
     )
 
 
-def run_detection_job(
-    job: DetectionJob, directory: Path | None = None, verbose: bool = True
-) -> dict:
-    """Train one detector, evaluate its test mAP@0.5, save atomically and record it."""
-    from course_utils.detection.engine import evaluate_detector, needs_proposals, train_detector
+def detector_test_metrics(model: nn.Module) -> tuple[dict, dict]:
+    """``evaluate_detector``'s result on the test split, and the extra metrics the manifest
+    records for Mask R-CNNs (mask mAP@0.5; box and mask mAP@0.75), rounded as recorded."""
+    from course_utils.detection.engine import evaluate_detector, needs_proposals
     from course_utils.detection.metrics import mean_average_precision
 
-    directory = directory or checkpoint_dir()
-    seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
-    model = job.build()
-    wants = needs_proposals(model)
-    images, targets, proposals = _detection_split("train", wants)
-    start = time.perf_counter()
-    train_detector(model, images, targets, job.epochs, proposals=proposals, batch_size=job.batch_size,
-                   lr=job.lr, seed=job.seed, log=print if verbose else None)  # fmt: skip
-    seconds = time.perf_counter() - start
-    test_images, test_targets, test_proposals = detection_test_set(wants)
+    test_images, test_targets, test_proposals = detection_test_set(needs_proposals(model))
     result = evaluate_detector(model, test_images, test_targets, test_proposals)
     extra = {}
     if "mask_map" in result:  # Mask R-CNNs: masks at 0.5 and the stricter 0.75 for boxes and masks
@@ -375,14 +369,97 @@ def run_detection_job(
                 str(k): round(v, 4) for k, v in result["mask_ap_per_class"].items()
             },
         }
-    save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs)
+    return result, extra
+
+
+_MAP_KEYS = ("mask_map50", "box_map75", "mask_map75")
+
+
+def test_metrics(name: str, model: nn.Module, test_loader=None) -> dict[str, float]:
+    """The metrics the manifest records for checkpoint ``name`` (a classifier's test accuracy;
+    a detector's mAP@0.5 and, for Mask R-CNNs, mask mAP@0.5 and box / mask mAP@0.75),
+    measured on ``model``; ``test_loader`` for classifiers (else the shapes test split)."""
+    if name in JOBS:
+        loader = test_loader if test_loader is not None else shapes_data(batch_size=500)[2]
+        return {"test_accuracy": evaluate(model, loader, device="cpu")["accuracy"]}
+    if name not in DETECTION_JOBS:
+        raise ValueError(
+            f"no checkpoint job {name!r}; known: {sorted(JOBS) + sorted(DETECTION_JOBS)}"
+        )
+    result, extra = detector_test_metrics(model)
+    return {"map50": result["map"], **{k: v for k, v in extra.items() if k in _MAP_KEYS}}
+
+
+@torch.no_grad()
+def round_to_half(model: nn.Module) -> int:
+    """Round every floating-point parameter and buffer of ``model`` to float16 and back, in
+    place (what a float16 file loads as); returns how many values changed."""
+    changed = 0
+    for tensor in [*model.parameters(), *model.buffers()]:
+        if tensor.is_floating_point():
+            rounded = tensor.half().to(tensor.dtype)
+            changed += int((rounded != tensor).sum())
+            tensor.copy_(rounded)
+    return changed
+
+
+def float16_metrics(name: str, model: nn.Module, test_loader=None) -> dict[str, float]:
+    """``test_metrics`` of a copy of ``model`` whose weights are rounded to float16."""
+    rounded = copy.deepcopy(model)
+    round_to_half(rounded)
+    return test_metrics(name, rounded, test_loader)
+
+
+def storage_dtype(measured: dict[str, float], half: dict[str, float]) -> tuple[torch.dtype, float]:
+    """How a checkpoint is stored: float16 (half the bytes) when its weights rounded to
+    float16 give every recorded metric (``half``) the value ``measured`` has at the manifest's
+    four decimals, else float32; and the largest change of a metric in float16.
+
+    >>> storage_dtype({"map50": 0.95101}, {"map50": 0.95099})
+    (torch.float16, 2e-05)
+    >>> storage_dtype({"test_accuracy": 0.868}, {"test_accuracy": 0.866})[0]
+    torch.float32
+    """
+    if set(measured) != set(half) or not measured:
+        raise ValueError(
+            f"measured and half must give the same metrics, got {sorted(measured)} and "
+            f"{sorted(half)}"
+        )
+    change = round(max(abs(half[k] - measured[k]) for k in measured), 10)
+    same = all(round(half[k], 4) == round(measured[k], 4) for k in measured)
+    return (torch.float16 if same else torch.float32), change
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def run_detection_job(
+    job: DetectionJob, directory: Path | None = None, verbose: bool = True
+) -> dict:
+    """Train one detector, evaluate its test mAP@0.5, save atomically and record it."""
+    from course_utils.detection.engine import needs_proposals, train_detector
+
+    directory = directory or checkpoint_dir()
+    seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
+    model = job.build()
+    wants = needs_proposals(model)
+    images, targets, proposals = _detection_split("train", wants)
+    start = time.perf_counter()
+    train_detector(model, images, targets, job.epochs, proposals=proposals, batch_size=job.batch_size,
+                   lr=job.lr, seed=job.seed, log=print if verbose else None)  # fmt: skip
+    seconds = time.perf_counter() - start
+    result, extra = detector_test_metrics(model)
+    measured = {"map50": result["map"], **{k: v for k, v in extra.items() if k in _MAP_KEYS}}
+    dtype, change = storage_dtype(measured, float16_metrics(job.name, model))
+    save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs, weights_dtype=dtype)
     entry = record_checkpoint(
         job.name, metric="test_map50", value=round(result["map"], 4), data=_detection_description(),
         seed=job.seed, epochs=job.epochs, model=f"course_utils.detection.{job.model}",
         train_seconds=round(seconds, 1), lr=job.lr, batch_size=job.batch_size,
         ap_per_class={str(k): round(v, 4) for k, v in result["ap_per_class"].items()},
         threads=torch.get_num_threads(), seconds_per_image=round(result["seconds_per_image"], 4),
-        directory=directory, **extra,
+        weights=_dtype_name(dtype), float16_change=round(change, 4), directory=directory, **extra,
     )  # fmt: skip
     if verbose:
         print(
