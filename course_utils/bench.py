@@ -26,6 +26,7 @@ __all__ = [
     "conv2d_flops",
     "gflops",
     "num_threads",
+    "wake_threads",
     "matmul_throughput",
     "conv_throughput",
 ]
@@ -47,14 +48,26 @@ class Timing:
         )
 
 
+MAX_SECONDS = 60.0  # the longest timing window or wake-up a caller may ask for
+
+
+def _check_seconds(name: str, seconds: float) -> None:
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"{name} must be between 0 and {MAX_SECONDS:g} seconds, got {seconds}")
+
+
 def benchmark(
     fn: Callable[[], object],
     warmup: int = 2,
     repeat: int = 10,
     device: torch.device | str | None = "cpu",
+    min_seconds: float = 0.0,
 ) -> Timing:
-    """Call ``fn`` ``warmup`` times untimed, then ``repeat`` times timed.
+    """Call ``fn`` ``warmup`` times untimed, then at least ``repeat`` times timed.
 
+    Timed calls go on until ``repeat`` calls are done *and* ``min_seconds`` have passed, so
+    ``min`` is the best of a window of known length: a disturbance shorter than the window
+    (another program, a core that is not ready yet) cannot set it.
     The device is synchronised before starting and after each call, so GPU time is
     measured, not kernel launch time. Pass the device ``fn`` runs on.
     """
@@ -62,16 +75,18 @@ def benchmark(
         raise ValueError(f"repeat must be ≥ 1, got {repeat}")
     if warmup < 0:
         raise ValueError(f"warmup must be ≥ 0, got {warmup}")
+    _check_seconds("min_seconds", min_seconds)
     for _ in range(warmup):
         fn()
     synchronize(device)
-    times = []
-    for _ in range(repeat):
+    times: list[float] = []
+    began = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - began < min_seconds:
         start = time.perf_counter()
         fn()
         synchronize(device)
         times.append(time.perf_counter() - start)
-    return Timing(statistics.median(times), min(times), max(times), repeat)
+    return Timing(statistics.median(times), min(times), max(times), len(times))
 
 
 def benchmark_in_turns(
@@ -152,22 +167,45 @@ def num_threads(threads: int | None) -> Iterator[int]:
         torch.set_num_threads(before)
 
 
+def wake_threads(seconds: float = 3.0, n: int = 512) -> None:
+    """Keep torch's CPU threads busy with n×n matrix products for ``seconds``, untimed.
+
+    Run it after changing the thread count and before timing a thread speed-up. On a
+    virtual machine (a cloud notebook, a class hub, most CI machines) a CPU core that has
+    been idle can come back sharing one physical core with another for a second or two,
+    until the host moves it; timed in that window, two threads run at the speed of one.
+    Measured on a 2-core cloud machine after switching from 1 to 2 threads: the slow window
+    lasted under 0.1 s in 9 of 10 switches and up to 2.5 s in 400.
+    """
+    _check_seconds("seconds", seconds)
+    if n < 1:
+        raise ValueError(f"n must be ≥ 1, got {n}")
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    began = time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        a @ b
+
+
 def matmul_throughput(
     n: int,
     device: torch.device | str = "cpu",
     threads: int | None = None,
     repeat: int = 5,
     dtype: torch.dtype = torch.float32,
+    min_seconds: float = 0.0,
 ) -> float:
     """GFLOP/s of an n×n float32 matrix product on ``device`` (CPU: with ``threads`` threads).
 
-    The best (minimum) time of ``repeat`` calls is used: it is the least disturbed by
-    other programs, so it estimates what the hardware can do.
+    The best (minimum) time of at least ``repeat`` calls and ``min_seconds`` of calls is
+    used: it is the least disturbed by other programs, so it estimates what the hardware
+    can do.
     """
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
     with num_threads(threads if torch.device(device).type == "cpu" else None):
-        t = benchmark(lambda: a @ b, warmup=2, repeat=repeat, device=device)
+        t = benchmark(
+            lambda: a @ b, warmup=2, repeat=repeat, device=device, min_seconds=min_seconds
+        )
     return gflops(matmul_flops(n), t.min)
 
 
@@ -179,13 +217,19 @@ def conv_throughput(
     device: torch.device | str = "cpu",
     threads: int | None = None,
     repeat: int = 5,
+    min_seconds: float = 0.0,
 ) -> float:
-    """GFLOP/s of a ``channels``→``channels`` k×k convolution (same padding) on a batch."""
+    """GFLOP/s of a ``channels``→``channels`` k×k convolution (same padding) on a batch.
+
+    Timed like :func:`matmul_throughput`: the best of ``repeat`` calls and ``min_seconds``.
+    """
     conv = torch.nn.Conv2d(channels, channels, kernel, padding=kernel // 2, bias=False).to(device)
     x = torch.randn(batch, channels, size, size, device=device)
     with (
         torch.inference_mode(),
         num_threads(threads if torch.device(device).type == "cpu" else None),
     ):
-        t = benchmark(lambda: conv(x), warmup=2, repeat=repeat, device=device)
+        t = benchmark(
+            lambda: conv(x), warmup=2, repeat=repeat, device=device, min_seconds=min_seconds
+        )
     return gflops(conv2d_flops(batch, channels, channels, size, size, kernel), t.min)

@@ -52,3 +52,24 @@ def test_seed_everything_repeats_every_generator():
     )
     with pytest.raises(ValueError, match="non-negative int"):
         seed_everything(-1)
+
+
+def test_benchmark_times_for_at_least_min_seconds():
+    t = benchmark(lambda: time.sleep(0.01), warmup=0, repeat=2, min_seconds=0.1)
+    assert t.repeat >= 8  # ten 10-ms calls fill 0.1 s; sleep may overshoot a little
+    assert benchmark(lambda: None, warmup=0, repeat=3, min_seconds=0).repeat == 3
+
+
+def test_timing_windows_are_bounded():
+    from course_utils.bench import matmul_throughput, wake_threads
+
+    with pytest.raises(ValueError, match="min_seconds.*between 0 and 60.*got -1"):
+        benchmark(lambda: None, min_seconds=-1)
+    with pytest.raises(ValueError, match="seconds.*got 3600"):
+        wake_threads(seconds=3600)
+    with pytest.raises(ValueError, match="n must be"):
+        wake_threads(seconds=0.01, n=0)
+    began = time.perf_counter()
+    wake_threads(seconds=0.2, n=64)
+    assert 0.2 <= time.perf_counter() - began < 2
+    assert matmul_throughput(64, min_seconds=0.05) > 0
