@@ -273,3 +273,14 @@ def test_the_rise_recursion_is_allowed_only_while_rise_bundles_it(monkeypatch, t
     )
     assert browser.rise_bundles_fast_recursion()
     assert browser.RISE_FAST_RECURSION in browser.known_console_errors()
+
+
+def test_export_leaves_out_deep_dives(tmp_path):
+    slide = {"slideshow": {"slide_type": "slide"}}
+    shown = nbformat.v4.new_markdown_cell("on_the_slide_3318", metadata=slide)
+    deep = nbformat.v4.new_markdown_cell(
+        "self_study_6620",
+        metadata={"slideshow": {"slide_type": "subslide"}, "tags": ["deep-dive"]},
+    )
+    html = slides.export_notebook(_notebook(tmp_path, [shown, deep]))
+    assert "on_the_slide_3318" in html and "self_study_6620" not in html

@@ -15,6 +15,12 @@ SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 MAX_BYTES = 3_000_000
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+# A deck is presented in one sitting: at most this many slides and subslides. Longer material
+# is a deep dive: its cells carry this tag and slide_type 'skip' (RISE reads only the slide
+# type; the static export also drops tagged cells), and the title cell's outline names it.
+MAX_SLIDES = 40
+DEEP_DIVE_TAG = "deep-dive"
+DEEP_DIVE_OUTLINE = ("Deep dive", "심화")
 
 
 def _source(cell: dict) -> str:
@@ -72,6 +78,7 @@ def check_notebook(path: Path) -> list[str]:
     if re.search(r"^\s*[!%]pip install", all_code, re.MULTILINE):
         problems.append(f"{path}: '!pip install' in a notebook (use the guarded hosted cell)")
 
+    problems += _deck_problems(path, cells)
     last = 0
     for i, cell in enumerate(cells):
         cmeta = cell.get("metadata", {})
@@ -107,6 +114,32 @@ def check_notebook(path: Path) -> list[str]:
     size = path.stat().st_size
     if size > MAX_BYTES:
         problems.append(f"{path}: {size / 1e6:.1f} MB stored; keep notebooks small")
+    return problems
+
+
+def _deck_problems(path: Path, cells: list[dict]) -> list[str]:
+    """The deck's length and its deep dives (tagged, skipped on slides, named in the outline)."""
+    problems = []
+    deep = [
+        i for i, c in enumerate(cells) if DEEP_DIVE_TAG in c.get("metadata", {}).get("tags", [])
+    ]
+    for i in deep:
+        if cells[i].get("metadata", {}).get("slideshow", {}).get("slide_type") != "skip":
+            problems.append(
+                f"{path}: cell {i} is tagged '{DEEP_DIVE_TAG}' but its slide_type is not 'skip' "
+                "(RISE shows it)"
+            )
+    if deep and not any(word in _source(cells[0]) for word in DEEP_DIVE_OUTLINE):
+        problems.append(f"{path}: the title cell's outline does not name the deep dives")
+    slides = sum(
+        c.get("metadata", {}).get("slideshow", {}).get("slide_type") in ("slide", "subslide")
+        for c in cells
+    )
+    if slides > MAX_SLIDES:
+        problems.append(
+            f"{path}: the deck has {slides} slides, at most {MAX_SLIDES}; "
+            f"move self-study material into deep dives (tag '{DEEP_DIVE_TAG}', slide_type 'skip')"
+        )
     return problems
 
 

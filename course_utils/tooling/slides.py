@@ -10,7 +10,9 @@ stick and opened in a browser without a network.
 What the audience sees differs from the notebook in two ways, both at export only:
 
 - ``# NBVAL_…`` marker lines (for nbval, see the notebook standard) are left out of the code;
-- a code cell tagged ``slide-hide-input`` shows its output (the figure) without its code.
+- a code cell tagged ``slide-hide-input`` shows its output (the figure) without its code;
+- a cell tagged ``deep-dive`` (self-study material, see :mod:`course_utils.tooling.hygiene`)
+  is left out, whatever its slide type.
 
 The template (``templates/course_reveal``) draws 1280×720 slides without prompts, wraps code
 lines longer than the slide and zooms a slide taller than the screen down until it fits;
@@ -26,6 +28,8 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor
+
+from course_utils.tooling.hygiene import DEEP_DIVE_TAG
 
 HIDE_INPUT_TAG = "slide-hide-input"
 NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
@@ -70,6 +74,8 @@ def export_notebook(path: Path, vendor_prefix: str = VENDOR) -> str:
     )
     exporter.register_preprocessor(SlideCellsPreprocessor, enabled=True)
     nb = nbformat.read(path, as_version=4)
+    # deep dives are not on the slides: dropped before reveal.js's slide structure is computed
+    nb.cells = [c for c in nb.cells if DEEP_DIVE_TAG not in c.metadata.get("tags", [])]
     body, _ = exporter.from_notebook_node(
         nb, resources={"vendor_prefix": vendor_prefix, "metadata": {"name": path.stem}}
     )
