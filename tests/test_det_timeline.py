@@ -122,3 +122,35 @@ def test_stage_times_in_turns_keeps_the_fastest_round():
         stage_times_in_turns({})
     with pytest.raises(ValueError, match="rounds"):
         stage_times_in_turns(calls, rounds=0)
+
+
+def test_the_head_reads_the_proposals_and_the_rpn_never_reads_the_head(faster):
+    from course_utils.detection.timeline import stage_dependency
+
+    image = torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(1))
+    before = {k: v.clone() for k, v in faster.state_dict().items()}
+    d = stage_dependency(faster, image, shift=8)
+    assert d.proposals > 0 and d.head_change > 1e-4 and d.rpn_change == 0.0
+    assert all(torch.equal(v, faster.state_dict()[k]) for k, v in before.items()), "untouched"
+
+
+def test_a_head_that_ignored_the_proposals_would_be_caught(faster):
+    import copy
+
+    from course_utils.detection.timeline import stage_dependency
+
+    blind = copy.deepcopy(faster)
+    blind.pool = lambda features, boxes: features.new_zeros(sum(len(b) for b in boxes), 64, 7, 7)
+    d = stage_dependency(blind, torch.rand(3, 64, 64), shift=8)
+    assert d.head_change == 0.0
+
+
+def test_stage_dependency_rejects_bad_input(faster):
+    from course_utils.detection.timeline import stage_dependency
+
+    with pytest.raises(ValueError, match="shift must be a positive number of pixels, got -1"):
+        stage_dependency(faster, torch.rand(3, 64, 64), shift=-1)
+    with pytest.raises(ValueError, match="image must be one 3×H×W tensor, got \\(1, 3, 64, 64\\)"):
+        stage_dependency(faster, torch.rand(1, 3, 64, 64))
+    with pytest.raises(TypeError, match="detector must be a Faster R-CNN.*without 'rpn'"):
+        stage_dependency(FastRCNN(4).eval(), torch.rand(3, 64, 64))

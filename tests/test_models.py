@@ -587,13 +587,22 @@ def test_mini_nin_variants() -> None:
 
 
 def test_lenet5_count_equals_formula_and_paper() -> None:
-    from course_utils.models import LENET5_PAPER_PARAMETERS, count_lenet5_parameters, lenet5
+    from course_utils.models import (
+        LENET5_PAPER_PARAMETERS,
+        LENET5_RBF_CENTRES,
+        count_lenet5_parameters,
+        lenet5,
+    )
+    from course_utils.sources import figure
 
     assert count_parameters(lenet5()) == count_lenet5_parameters() == 61_706
     assert count_parameters(lenet5(num_classes=6)) == count_lenet5_parameters(num_classes=6)
-    # the paper's 60,840 ("about 60,000"); ours: full C3 (+900), plain pools (−44), dense output (+10)
-    assert LENET5_PAPER_PARAMETERS == 60_840
-    assert count_lenet5_parameters() - LENET5_PAPER_PARAMETERS == 900 - 44 + 10
+    # the per-layer figures add up to the total the paper states
+    assert f"{LENET5_PAPER_PARAMETERS:,}" == figure("lenet5_trainable_parameters").value == "60,000"
+    # ours: the paper's trainable parameters and its hand-set RBF centres, then
+    # full C3 (+900), plain pools (−44), dense output (+10)
+    extra = count_lenet5_parameters() - LENET5_PAPER_PARAMETERS - LENET5_RBF_CENTRES
+    assert extra == 900 - 44 + 10
 
 
 def test_lenet5_shapes_and_options() -> None:

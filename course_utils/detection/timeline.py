@@ -21,6 +21,7 @@ burst of load on the machine hits all of them alike.
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +32,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
+from course_utils.detection.boxes import clip_boxes
+from course_utils.detection.detectors import check_images
 from course_utils.device import synchronize
 
 __all__ = [
@@ -40,6 +43,8 @@ __all__ = [
     "plot_stage_timeline",
     "stopwatch",
     "stage_times_in_turns",
+    "StageDependency",
+    "stage_dependency",
 ]
 
 #: One colour per stage name, the same in every figure.
@@ -302,3 +307,71 @@ def stage_times_in_turns(
             if name not in best or times["total"] < best[name]["total"]:
                 best[name] = times
     return best
+
+
+@dataclass(frozen=True)
+class StageDependency:
+    """Which stage's output depends on which: measured by changing one input at a time.
+
+    ``head_change``: the largest change of the RoI head's class probabilities when every proposal
+    is moved by ``shift`` pixels (same image, same feature map). ``rpn_change``: the largest
+    change of the RPN's proposal coordinates when the RoI head's weights are drawn afresh.
+    """
+
+    head_change: float
+    rpn_change: float
+    proposals: int
+    shift: float
+
+
+@torch.no_grad()
+def stage_dependency(
+    detector: nn.Module, image: Tensor, shift: float = 8.0, seed: int = 0
+) -> StageDependency:
+    """How the RoI head depends on the RPN's proposals, and the RPN on the head.
+
+    Stages that could run side by side would not read each other's output. Here the RoI head
+    pools the RPN's proposals, so moving the proposals changes what the head says
+    (``head_change`` > 0), while the RPN never reads the head (``rpn_change`` == 0 with the
+    head's weights replaced). ``detector`` is a :class:`~course_utils.detection.detectors.FasterRCNN`
+    (or a subclass) in eval mode; ``image`` one ``3×H×W`` tensor.
+
+    >>> from course_utils.detection.detectors import FasterRCNN
+    >>> d = stage_dependency(FasterRCNN(4).eval(), torch.rand(3, 64, 64))
+    >>> d.head_change > 0, d.rpn_change
+    (True, 0.0)
+    """
+    for name in ("backbone", "rpn", "pool", "head"):
+        if not hasattr(detector, name):
+            raise TypeError(
+                f"detector must be a Faster R-CNN (backbone, rpn, pool, head), "
+                f"got {type(detector).__name__} without '{name}'"
+            )
+    if not isinstance(shift, int | float) or not 0 < shift < 1e4:
+        raise ValueError(f"shift must be a positive number of pixels, got {shift!r}")
+    if not isinstance(image, Tensor) or image.dim() != 3:
+        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
+        raise ValueError(f"image must be one 3×H×W tensor, got {shape}")
+    x = check_images([image.to(_device_of(detector))])
+    size = tuple(x.shape[-2:])
+    features = detector.backbone(x)
+    proposals, _ = detector.rpn(features, size)
+
+    def class_probabilities(boxes):
+        logits, _ = detector.head(detector.pool(features, boxes))
+        return logits.softmax(-1)
+
+    moved = [clip_boxes(p + shift, size) for p in proposals]
+    head_change = (class_probabilities(proposals) - class_probabilities(moved)).abs().max()
+
+    other = copy.deepcopy(detector)
+    generator = torch.Generator().manual_seed(seed)
+    for p in other.head.parameters():
+        p.copy_(torch.randn(p.shape, generator=generator).to(p) * p.std().clamp_min(0.01))
+    proposals_other = other.propose([image.to(_device_of(other))])
+    pairs = list(zip(proposals, proposals_other, strict=True))
+    if any(a.shape != b.shape for a, b in pairs):
+        rpn_change = float("inf")  # a different number of proposals: certainly changed
+    else:
+        rpn_change = max((float((a - b).abs().max()) for a, b in pairs if len(a)), default=0.0)
+    return StageDependency(float(head_change), rpn_change, sum(len(p) for p in proposals), shift)

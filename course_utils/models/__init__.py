@@ -37,6 +37,7 @@ from course_utils.models.googlenet import (
 )
 from course_utils.models.lenet import (
     LENET5_PAPER_PARAMETERS,
+    LENET5_RBF_CENTRES,
     LeNet5,
     count_lenet5_parameters,
     lenet5,
@@ -94,6 +95,7 @@ __all__ = [
     "lenet5",
     "count_lenet5_parameters",
     "LENET5_PAPER_PARAMETERS",
+    "LENET5_RBF_CENTRES",
     # AlexNet
     "AlexNet",
     "ConvSpec",

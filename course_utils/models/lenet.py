@@ -5,8 +5,8 @@ S4 2×2 subsampling → C5 120@5×5 (a convolution; on a 32×32 input its map is
 
 The paper's trainable parameters sum to 60,000 (C1 156 + S2 12 + C3 1,516 + S4 32 + C5 48,120 +
 F6 10,164); its output layer's 840 RBF centres (10 × 84) were set by hand, not trained.
-:data:`LENET5_PAPER_PARAMETERS` counts them too (60,840), so that the three simplifications below
-account for the kit's count exactly (61,706 with the defaults):
+:data:`LENET5_PAPER_PARAMETERS` is the 60,000, :data:`LENET5_RBF_CENTRES` the 840; with both, the
+three simplifications below account for the kit's count exactly (61,706 with the defaults):
 
 - C3 sees all six S2 maps (the paper's connection table wired each of its 16 maps to
   3, 4 or 6 of them: 1,516 weights instead of 2,416, +900 here);
@@ -25,14 +25,22 @@ from typing import Literal
 
 from torch import Tensor, nn
 
-__all__ = ["LeNet5", "lenet5", "count_lenet5_parameters", "LENET5_PAPER_PARAMETERS"]
+__all__ = [
+    "LeNet5",
+    "lenet5",
+    "count_lenet5_parameters",
+    "LENET5_PAPER_PARAMETERS",
+    "LENET5_RBF_CENTRES",
+]
 
 Pooling = Literal["avg", "max"]
 Activation = Literal["tanh", "relu"]
 
-# The paper's 60,000 trainable parameters (C1 156, S2 12, C3 1,516, S4 32, C5 48,120, F6 10,164)
-# plus the 840 hand-set RBF centres of its output layer: 60,840 weights in all.
-LENET5_PAPER_PARAMETERS = 156 + 12 + 1_516 + 32 + 48_120 + 10_164 + 84 * 10
+# The paper's trainable parameters, layer by layer (C1, S2, C3, S4, C5, F6; LeCun et al. 1998,
+# section II.B); course_utils.sources holds their total, 60,000, as the paper states it.
+LENET5_PAPER_PARAMETERS = 156 + 12 + 1_516 + 32 + 48_120 + 10_164
+# The output layer's 10 RBF units × 84 centres: set by hand in the paper, not trained.
+LENET5_RBF_CENTRES = 10 * 84
 
 
 class LeNet5(nn.Module):
