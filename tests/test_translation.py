@@ -159,6 +159,9 @@ def test_glossaries_use_the_term_list(path):
         next(c for c in korean.cells if c.id == glossaries[0].id).source
     )
     assert [(en, ko) for en, ko, _ in ko_rows] == [(en, index[en.lower()].ko) for en, _, _ in rows]
+    # the English notebook's own Korean column says the same as the term list
+    stale = [(en, ko, index[en.lower()].ko) for en, ko, _ in rows if ko != index[en.lower()].ko]
+    assert not stale, f"Korean column differs from i18n/terms.yml (term, here, list): {stale}"
 
 
 def test_korean_text_avoids_the_ruled_out_spellings():
