@@ -21,7 +21,7 @@ THREADS_PER_WORKER ?=
 TEST_ARGS = --workers $(PYTEST_WORKERS) $(if $(THREADS_PER_WORKER),--threads $(THREADS_PER_WORKER)) \
 	--cell-timeout $(NB_CELL_TIMEOUT) --notebooks $(NB) --notebooks-ko $(NB_KO)
 
-.PHONY: help install lab test test-browser robust gpu-check unit notebooks execute slides translate lint format thumbnails checkpoints bench clean
+.PHONY: help install lab test test-browser robust gpu-check unit notebooks execute slides translate lint format thumbnails checkpoints bench clean assignments test-assignments
 
 help:
 	@echo "make lab          JupyterLab on the notebooks (127.0.0.1, token auth; RISE for slides)"
@@ -35,6 +35,8 @@ help:
 	@echo "make lint         ruff on code and notebooks"
 	@echo "make checkpoints  train the minis and the detectors into checkpoints/, store long curves (ONLY=name for one)"
 	@echo "make bench        benchmarks: the kit against references"
+	@echo "make assignments  graded assignments (otter-grader) from the exercises, English and Korean, into build/assignments/"
+	@echo "make test-assignments  grade unmodified, solved and mistaken submissions of every assignment"
 
 LAB_SETTINGS := course_utils/tooling/lab_settings/course-kit.json
 $(STAMP): pyproject.toml constraints.txt $(LAB_SETTINGS)
@@ -133,6 +135,26 @@ checkpoints: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fit.py
 	@for b in benchmarks/bench_*.py; do [ "$$b" = benchmarks/bench_fit.py ] || $(BIN)/python $$b; done
+
+# The lecturer's grading environment: otter-grader beside the kit, in its own venv (its widget
+# pins differ from the lab's; constraints-grader.txt). ASSIGNMENT_SEED=secret picks the hidden
+# tests' inputs; ONLY="00 08" some notebooks; LANGS="en" one language.
+GRADER_VENV ?= .venv-grader
+GRADER_STAMP := $(GRADER_VENV)/.grader-installed
+ASSIGNMENTS ?= build/assignments
+$(GRADER_STAMP): pyproject.toml constraints-grader.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "constraints-grader.txt is resolved for Python 3.11; set PYTHON=/path/to/python3.11")'
+	@test -x $(GRADER_VENV)/bin/python || $(PYTHON) -m venv $(GRADER_VENV)
+	$(GRADER_VENV)/bin/python -m pip install --quiet -c constraints-grader.txt -e '.[grading]'
+	@touch $@
+
+assignments: $(GRADER_STAMP)
+	$(GRADER_VENV)/bin/python -m course_utils.tooling.assignments --out $(ASSIGNMENTS) \
+		$(if $(ONLY),--only $(ONLY)) $(if $(LANGS),--lang $(LANGS))
+
+test-assignments: assignments
+	ASSIGNMENTS=$(ASSIGNMENTS) $(GRADER_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/test_grading.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

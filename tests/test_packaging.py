@@ -32,12 +32,15 @@ def _pyproject():
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
+GRADER_EXTRAS = ("grading",)  # the lecturer's grading environment, pinned by constraints-grader.txt
+
+
 def _direct_requirements(extras=None):
-    """Base dependencies plus those of ``extras`` (all extras when None)."""
+    """Base dependencies plus those of ``extras`` (all but the grader's when None)."""
     project = _pyproject()["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
     for extra, items in project["optional-dependencies"].items():
-        if extras is None or extra in extras:
+        if (extras is None and extra not in GRADER_EXTRAS) or (extras and extra in extras):
             reqs += [Requirement(r) for r in items if not r.startswith("course-utils")]
     return reqs
 
@@ -132,6 +135,20 @@ def test_every_dependency_is_pinned_within_its_bounds():
         name = _norm(req.name)
         assert name in pins, f"{req.name} is not pinned in constraints.txt"
         assert Version(pins[name]) in req.specifier, f"{name}=={pins[name]} violates {req}"
+
+
+def test_the_grading_environment_is_pinned_and_differs_from_the_lab_only_where_it_must():
+    grader = _pins((ROOT / "constraints-grader.txt").read_text().splitlines())
+    for req in _direct_requirements(GRADER_EXTRAS):
+        name = _norm(req.name)
+        assert name in grader, f"{req.name} is not pinned in constraints-grader.txt"
+        assert Version(grader[name]) in req.specifier, f"{name}=={grader[name]} violates {req}"
+    lab = _constraints()
+    # the same torch, numpy, … as the notebooks ran with; only the widget front end moves
+    # (otter-grader 7 needs ipywidgets>=8.1.5, the lab's RISE pin keeps jupyterlab_widgets<3.0.11)
+    differ = {name for name in grader.keys() & lab.keys() if grader[name] != lab[name]}
+    assert differ <= {"ipywidgets", "jupyterlab-widgets", "widgetsnbextension"}, differ
+    assert grader["torch"] == lab["torch"] and grader["otter-grader"].startswith("7.")
 
 
 def test_ci_calls_make_test_and_readme_shows_it():

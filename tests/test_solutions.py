@@ -11,6 +11,8 @@ from exercise_asserts import assert_correct
 
 from course_utils.exercises import solution
 from course_utils.exercises.solutions import OPEN, SOLUTIONS, checker_for, reference
+from course_utils.tooling.assignments import exercise_cells
+from course_utils.tooling.assignments import numbered_items as _numbered_items
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -19,20 +21,7 @@ KOREAN = ROOT / "notebooks" / "ko"
 
 def _exercise_cells(path: Path) -> tuple[nbformat.NotebookNode, list[nbformat.NotebookNode]]:
     """The notebook's "## Exercises" markdown cell and the code cells up to the glossary."""
-    cells = nbformat.read(path, as_version=4).cells
-    start = next(i for i, c in enumerate(cells) if re.match(r"#+ .*Exercises", c.source))
-    rest = []
-    for cell in cells[start + 1 :]:
-        if cell.cell_type == "markdown" and re.match(r"#+ .*Glossary", cell.source):
-            break
-        rest.append(cell)
-    return cells[start], [c for c in rest if c.cell_type == "code"]
-
-
-def _numbered_items(markdown: str) -> dict[int, str]:
-    """``{k: text}`` of the numbered list ``k. …`` of an exercise cell."""
-    items = re.split(r"^(\d+)\. ", markdown, flags=re.MULTILINE)
-    return {int(items[i]): items[i + 1] for i in range(1, len(items) - 1, 2)}
+    return exercise_cells(nbformat.read(path, as_version=4))
 
 
 @pytest.mark.parametrize("key", sorted(SOLUTIONS))

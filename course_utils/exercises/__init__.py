@@ -15,7 +15,7 @@ from typing import Any
 
 from course_utils.i18n import tr
 
-__all__ = ["Verdict", "report", "call_answer", "whole_number"]
+__all__ = ["Verdict", "report", "call_answer", "whole_number", "check_seed"]
 
 
 class Verdict:
@@ -62,6 +62,16 @@ def whole_number(value: object) -> int | None:
     if isinstance(value, numbers.Real) and float(value).is_integer():
         return int(value)
     return None
+
+def check_seed(seed: object) -> int | None:
+    """``seed`` of a checker's hidden cases: None (the notebook's own cases) or an int ≥ 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int ≥ 0 or None; got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be an int ≥ 0 or None; got {seed}")
+    return seed
 
 
 # the way out for a stuck student: solution("08.2") prints a reference solution

@@ -2,21 +2,60 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import torch
 
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_mse_gradient", "check_conv_flops", "check_training_step"]
+__all__ = ["check_mse_gradient", "check_conv_flops", "check_training_step", "TYPICAL_MISTAKES"]
+
+# One usual wrong answer per exercise, as a student would type it (the tests check that each
+# checker rejects it, on the notebook's cases and on hidden seeded ones).
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the 1/N of the mean forgotten
+    "00.1": """
+def mse_gradient(w, X, y):
+    return 2 * X.T @ (X @ w - y)
+""",
+    # MACs, not FLOPs: the factor 2 forgotten (the notebook's starter code)
+    "00.2": """
+def conv_flops(batch, c_in, c_out, h_out, w_out, kernel):
+    return batch * c_in * c_out * h_out * w_out * kernel * kernel
+""",
+    # no optimizer.zero_grad(): the gradients of earlier steps add up
+    "00.3": """
+import torch.nn.functional as F
+
+
+def training_step(model, optimizer, x, y):
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+""",
+}
 
 
 def check_mse_gradient(
     grad_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
-    """Exercise 1: ``grad_fn(w, X, y)`` returns ∂/∂w of mean((X @ w − y)²), derived by hand."""
-    g = torch.Generator().manual_seed(123)
-    for n, d in ((5, 3), (17, 4), (1, 2)):
+    """Exercise 1: ``grad_fn(w, X, y)`` returns ∂/∂w of mean((X @ w − y)²), derived by hand.
+
+    ``seed``: None for the notebook's problems, an int ≥ 0 for other sizes and values (hidden tests).
+    """
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(123)
+        sizes: tuple[tuple[int, int], ...] = ((5, 3), (17, 4), (1, 2))
+    else:
+        g = torch.Generator().manual_seed(seed)
+        draw = random.Random(seed)
+        # N ≥ 2 so that a forgotten 1/N shows
+        sizes = tuple((draw.randint(2, 32), draw.randint(1, 8)) for _ in range(3))
+    for n, d in sizes:
         X = torch.randn(n, d, generator=g, dtype=torch.float64)
         y = torch.randn(n, generator=g, dtype=torch.float64)
         w = torch.randn(d, generator=g, dtype=torch.float64, requires_grad=True)
@@ -34,14 +73,40 @@ def check_mse_gradient(
     return report(True, "your hand derivative equals autograd's on three random problems")
 
 
-def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
+def _flops_cases(seed: int) -> tuple[tuple[int, int, int, int, int, int], ...]:
+    """Three random layers (batch, c_in, c_out, h_out, w_out, kernel); in the first every
+    factor is ≥ 2 (so that each forgotten factor shows) and h_out ≠ w_out."""
+    draw = random.Random(seed)
+    h, w = draw.sample(range(2, 21), 2)
+    cases = [
+        (draw.randint(2, 4), draw.randint(2, 16), draw.randint(2, 16), h, w, draw.randint(2, 5))
+    ]
+    for _ in range(2):
+        cases.append(
+            (
+                draw.randint(1, 4),
+                draw.randint(1, 16),
+                draw.randint(1, 16),
+                draw.randint(1, 20),
+                draw.randint(1, 20),
+                draw.randint(1, 5),
+            )
+        )
+    return tuple(cases)
+
+
+def check_conv_flops(flops_fn: Callable[..., int], *, seed: int | None = None) -> Verdict:
     """Exercise 2: ``flops_fn(batch, c_in, c_out, h_out, w_out, kernel)`` counts a conv's FLOPs.
 
     Convention: one multiply and one add are two FLOPs; no bias.
+    ``seed``: None for the notebook's three layers, an int ≥ 0 for three random ones (hidden tests).
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    cases = ((1, 3, 8, 16, 16, 3), (2, 16, 4, 7, 5, 5), (4, 1, 1, 10, 10, 1))
+    if check_seed(seed) is None:
+        cases = ((1, 3, 8, 16, 16, 3), (2, 16, 4, 7, 5, 5), (4, 1, 1, 10, 10, 1))
+    else:
+        cases = _flops_cases(seed)
     wrong = []  # (case, answer, expected) of every layer it gets wrong
     for batch, c_in, c_out, h, w, k in cases:
         conv = torch.nn.Conv2d(c_in, c_out, k, bias=False, device="meta")
@@ -58,7 +123,10 @@ def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
         (batch, c_in, c_out, h, w, k), _, _ = wrong[0]
         # half of every count is the MAC count; a missing factor that happens to be 2 on one
         # layer (batch=2) is not
-        halves = len(wrong) == len(cases) and all(got * 2 == exp for _, got, exp in wrong)
+        try:
+            halves = len(wrong) == len(cases) and all(got * 2 == exp for _, got, exp in wrong)
+        except TypeError:  # not a number (None, …): no factor to hint at
+            halves = False
         hint = "count a multiply-add as 2 FLOPs" if halves else "check each factor"
         return report(
             False,
@@ -70,21 +138,37 @@ def check_conv_flops(flops_fn: Callable[..., int]) -> Verdict:
 
 def check_training_step(
     step_fn: Callable[[torch.nn.Module, torch.optim.Optimizer, torch.Tensor, torch.Tensor], float],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 3: ``step_fn(model, optimizer, x, y)`` does one SGD step and returns the loss.
 
     It must clear old gradients, compute cross-entropy, backpropagate, step, and
     return the loss as a Python float.
+    ``seed``: None for the notebook's problem, an int ≥ 0 for another batch, model and learning rate.
     """
-    g = torch.Generator().manual_seed(7)
-    x = torch.randn(32, 4, generator=g)
-    y = torch.randint(0, 3, (32,), generator=g)
-    torch.manual_seed(0)
-    model = torch.nn.Linear(4, 3)
-    reference = torch.nn.Linear(4, 3)
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(7)
+        x = torch.randn(32, 4, generator=g)
+        y = torch.randint(0, 3, (32,), generator=g)
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 3)
+        lr = 0.1
+    else:  # drawn from the seed (the global generator is not reseeded)
+        draw = random.Random(seed)
+        n, features, classes = draw.randint(8, 64), draw.randint(2, 8), draw.randint(2, 6)
+        lr = draw.choice((0.05, 0.1, 0.2, 0.5))
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn(n, features, generator=g)
+        y = torch.randint(0, classes, (n,), generator=g)
+        model = torch.nn.Linear(features, classes)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.copy_(torch.rand(p.shape, generator=g) - 0.5)
+    reference = torch.nn.Linear(model.in_features, model.out_features)
     reference.load_state_dict(model.state_dict())
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    ref_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    ref_opt = torch.optim.SGD(reference.parameters(), lr=lr)
     for p in model.parameters():  # stale gradients that a correct step clears
         p.grad = torch.ones_like(p)
     losses = []

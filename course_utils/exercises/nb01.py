@@ -2,32 +2,111 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from course_utils.conv_math import conv_params, linear_params
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
 __all__ = [
     "check_conv2d_single",
     "check_param_counts",
     "check_horizontal_edge_kernel",
     "check_conv_as_matrix",
+    "TYPICAL_MISTAKES",
 ]
+
+# One usual wrong answer per exercise, as a student would type it (the tests check that each
+# checker rejects it, on the notebook's cases and on hidden seeded ones).
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the kernel flipped (the textbook convolution, not PyTorch's cross-correlation)
+    "01.1": """
+import torch
+
+
+def conv2d_single(image, kernel, stride=1):
+    f = kernel.shape[0]
+    kernel = kernel.flip(0, 1)
+    h_out = (image.shape[0] - f) // stride + 1
+    w_out = (image.shape[1] - f) // stride + 1
+    out = torch.zeros(h_out, w_out, dtype=image.dtype)
+    for i in range(h_out):
+        for j in range(w_out):
+            window = image[i * stride : i * stride + f, j * stride : j * stride + f]
+            out[i, j] = (window * kernel).sum()
+    return out
+""",
+    # one filter per position: the shared convolution counted H·W times
+    "01.2": """
+def param_counts(height, width, c_in, c_out, kernel):
+    inputs, outputs = c_in * height * width, c_out * height * width
+    dense = (inputs + 1) * outputs
+    conv = (kernel * kernel * c_in + 1) * c_out * height * width
+    return dense, conv
+""",
+    # Sobel x, the vertical-edge detector (the notebook's starter code)
+    "01.3": """
+import torch
+
+
+def horizontal_edge_kernel():
+    return torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+""",
+    # rows and columns swapped: one row per input pixel instead of per output pixel
+    "01.4": """
+import torch
+
+
+def conv_as_matrix(kernel, size):
+    f = kernel.shape[0]
+    m = torch.zeros(size * size, size * size, dtype=kernel.dtype)
+    for i in range(size):
+        for j in range(size):
+            for u in range(f):
+                for v in range(f):
+                    r, c = i + u - f // 2, j + v - f // 2
+                    if 0 <= r < size and 0 <= c < size:
+                        m[r * size + c, i * size + j] += kernel[u, v]
+    return m
+""",
+}
+
+
+def _conv_cases(seed: int) -> list[tuple[int, int, int, int]]:
+    """Five random valid (H, W, F, stride): F ≤ H, W; the first with F ≥ 2, stride ≥ 2 and a
+    non-square output, so a flipped kernel, an ignored stride and swapped axes all show."""
+    draw = random.Random(seed)
+    cases = []
+    while len(cases) < 5:
+        f = draw.randint(2, 5) if not cases else draw.randint(1, 5)
+        stride = draw.randint(2, 3) if not cases else draw.randint(1, 3)
+        h, w = draw.randint(f, 14), draw.randint(f, 14)
+        if not cases and (h - f) // stride == (w - f) // stride:
+            continue
+        cases.append((h, w, f, stride))
+    return cases
 
 
 def check_conv2d_single(
     conv_fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 1: ``conv_fn(image, kernel, stride)`` is PyTorch's 2-D convolution of one image.
 
     ``image`` is H×W, ``kernel`` F×F; no padding; the result is H_out×W_out and must equal
     ``F.conv2d`` (a cross-correlation: the kernel is not flipped).
+    ``seed``: None for the notebook's five cases, an int ≥ 0 for five random ones (hidden tests).
     """
-    g = torch.Generator().manual_seed(11)
-    cases = ((6, 6, 3, 1), (9, 7, 3, 2), (10, 12, 5, 1), (11, 8, 2, 3), (5, 5, 1, 1))
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(11)
+        cases = ((6, 6, 3, 1), (9, 7, 3, 2), (10, 12, 5, 1), (11, 8, 2, 3), (5, 5, 1, 1))
+    else:
+        g = torch.Generator().manual_seed(seed)
+        cases = _conv_cases(seed)
     for h, w, f, stride in cases:
         image = torch.randn(h, w, generator=g, dtype=torch.float64)
         kernel = torch.randn(f, f, generator=g, dtype=torch.float64)
@@ -67,14 +146,30 @@ def check_conv2d_single(
 
 def check_param_counts(
     counts_fn: Callable[[int, int, int, int, int], tuple[int, int]],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 2: ``counts_fn(height, width, c_in, c_out, kernel)`` returns ``(dense, conv)``.
 
     ``dense``: parameters of a fully connected layer from the whole C_in×H×W input to the whole
     C_out×H×W output; ``conv``: parameters of a kernel×kernel convolution C_in → C_out with
     padding that keeps H×W. Both with biases (one per output unit / per output channel).
+    ``seed``: None for the notebook's four layers, an int ≥ 0 for four random ones (hidden tests).
     """
-    cases = ((8, 8, 1, 16, 3), (32, 32, 3, 64, 3), (5, 7, 2, 3, 5), (1, 1, 4, 4, 1))
+    if check_seed(seed) is None:
+        cases = ((8, 8, 1, 16, 3), (32, 32, 3, 64, 3), (5, 7, 2, 3, 5), (1, 1, 4, 4, 1))
+    else:  # H, W ≥ 2 so that a count multiplied by H·W shows; odd kernels (padding keeps H×W)
+        draw = random.Random(seed)
+        cases = tuple(
+            (
+                draw.randint(2, 32),
+                draw.randint(2, 32),
+                draw.randint(1, 8),
+                draw.randint(2, 64),
+                draw.choice((1, 3, 5, 7)),
+            )
+            for _ in range(4)
+        )
     for h, w, c_in, c_out, k in cases:
         dense = linear_params(c_in * h * w, c_out * h * w)
         conv = conv_params(c_in, c_out, k)
@@ -166,15 +261,24 @@ def _conv_matrix_circular(kernel: torch.Tensor, size: int) -> torch.Tensor:
 
 def check_conv_as_matrix(
     matrix_fn: Callable[[torch.Tensor, int], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 4: ``matrix_fn(kernel, size)`` is the dense matrix of a 'same' convolution.
 
     ``kernel`` is F×F with F odd, the image size×size, zero padding F // 2. The answer M has one
     row per output pixel and one column per input pixel (both in row-major order), so that
     ``M @ x.flatten()`` equals ``F.conv2d(x, kernel, padding=F // 2).flatten()``.
+    ``seed``: None for the notebook's three cases, an int ≥ 0 for other sizes and kernels.
     """
-    g = torch.Generator().manual_seed(5)
-    for size, f in ((4, 3), (5, 3), (6, 5)):
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(5)
+        cases: tuple[tuple[int, int], ...] = ((4, 3), (5, 3), (6, 5))
+    else:  # still 3×3, 3×3 and 5×5 kernels, on other images
+        g = torch.Generator().manual_seed(seed)
+        draw = random.Random(seed)
+        cases = ((draw.randint(3, 8), 3), (draw.randint(3, 8), 3), (draw.randint(5, 8), 5))
+    for size, f in cases:
         kernel = torch.randn(f, f, generator=g, dtype=torch.float64)
         expected = _conv_matrix_reference(kernel, size)
         ok, got = call_answer(matrix_fn, kernel.clone(), size)

@@ -14,14 +14,53 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from course_utils.conv_math import conv_output_size, conv_params, receptive_field
-from course_utils.exercises import Verdict, call_answer, report, whole_number
+from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
 
 __all__ = [
     "check_dilated_output_size",
     "check_grouped_params",
     "check_same_padding",
     "check_receptive_field",
+    "TYPICAL_MISTAKES",
 ]
+
+# One usual wrong answer per exercise, as a student would type it (the tests check that each
+# checker rejects it, on the notebook's cases and on hidden seeded ones).
+TYPICAL_MISTAKES: dict[str, str] = {
+    # rounds up instead of down (a window that hangs over the edge is kept)
+    "02.1": """
+import math
+
+
+def dilated_output_size(W, F, P, S, D):
+    span = D * (F - 1) + 1
+    return math.ceil((W + 2 * P - span) / S) + 1
+""",
+    # groups ignored: every filter sees all C channels (the notebook's starter code)
+    "02.2": """
+def grouped_params(C, K, F, groups):
+    return (F * F * C + 1) * K
+""",
+    # dilation ignored: the padding of the undilated kernel
+    "02.3": """
+def same_padding(F, D):
+    return (F - 1) // 2
+""",
+    # strides ignored: every layer adds k − 1 input pixels
+    "02.4": """
+def receptive_field_size(layers):
+    size = 1
+    for kernel, stride in layers:
+        size += kernel - 1
+    return size
+""",
+}
+
+
+def _random(seed: int | None, default: int) -> np.random.Generator:
+    """The random cases' generator: the notebook's (``default``) or one drawn from ``seed``,
+    never the same as the notebook's."""
+    return np.random.default_rng(default if seed is None else [seed, default])
 
 
 def _not_a_number(got: object) -> str | None:
@@ -34,7 +73,7 @@ def _not_a_number(got: object) -> str | None:
 # exercise 1: output size with dilation
 
 
-def _output_cases() -> list[tuple[int, int, int, int, int]]:
+def _output_cases(seed: int | None = None) -> list[tuple[int, int, int, int, int]]:
     """(W, F, P, S, D): named layers first, then seeded random valid ones."""
     cases = [
         (227, 11, 0, 4, 1),  # AlexNet conv1
@@ -44,7 +83,7 @@ def _output_cases() -> list[tuple[int, int, int, int, int]]:
         (7, 7, 0, 1, 1),  # the window fits once
         (30, 5, 1, 3, 3),
     ]
-    rng = np.random.default_rng(2024)
+    rng = _random(seed, 2024)
     while len(cases) < 40:
         w, f, p, s, d = (int(v) for v in rng.integers((1, 1, 0, 1, 1), (65, 8, 4, 5, 4)))
         if w + 2 * p - d * (f - 1) - 1 >= 0:
@@ -52,12 +91,15 @@ def _output_cases() -> list[tuple[int, int, int, int, int]]:
     return cases
 
 
-def check_dilated_output_size(size_fn: Callable[[int, int, int, int, int], int]) -> Verdict:
+def check_dilated_output_size(
+    size_fn: Callable[[int, int, int, int, int], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 1: ``size_fn(W, F, P, S, D)`` is a convolution's output size along one axis.
 
     Input W, kernel F, padding P, stride S, dilation D, as ``nn.Conv2d`` computes it.
+    ``seed``: None for the notebook's layers, an int ≥ 0 for other random ones (hidden tests).
     """
-    for w, f, p, s, d in _output_cases():
+    for w, f, p, s, d in _output_cases(check_seed(seed)):
         ok, got = call_answer(size_fn, w, f, p, s, d)
         if not ok:
             return report(False, got)
@@ -92,10 +134,10 @@ def check_dilated_output_size(size_fn: Callable[[int, int, int, int, int], int])
 # exercise 2: parameters of a grouped convolution
 
 
-def _group_cases() -> list[tuple[int, int, int, int]]:
+def _group_cases(seed: int | None = None) -> list[tuple[int, int, int, int]]:
     """(C, K, F, groups): AlexNet's two-GPU conv2 first, then depthwise and random ones."""
     cases = [(96, 256, 5, 2), (3, 96, 11, 1), (32, 32, 3, 32), (64, 128, 1, 4)]
-    rng = np.random.default_rng(7)
+    rng = _random(seed, 7)
     while len(cases) < 30:
         groups = int(rng.choice([1, 2, 3, 4, 8]))
         c = groups * int(rng.integers(1, 17))
@@ -104,12 +146,15 @@ def _group_cases() -> list[tuple[int, int, int, int]]:
     return cases
 
 
-def check_grouped_params(params_fn: Callable[[int, int, int, int], int]) -> Verdict:
+def check_grouped_params(
+    params_fn: Callable[[int, int, int, int], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``params_fn(C, K, F, groups)`` counts a convolution's weights and biases.
 
     ``groups`` splits the C input channels into groups; each of the K filters sees one group.
+    ``seed``: None for the notebook's layers, an int ≥ 0 for other random ones (hidden tests).
     """
-    for c, k, f, g in _group_cases():
+    for c, k, f, g in _group_cases(check_seed(seed)):
         ok, got = call_answer(params_fn, c, k, f, g)
         if not ok:
             return report(False, got)
@@ -141,13 +186,31 @@ def check_grouped_params(params_fn: Callable[[int, int, int, int], int]) -> Verd
 # exercise 3: the padding that keeps the size
 
 
-def check_same_padding(padding_fn: Callable[[int, int], int]) -> Verdict:
+def _padding_cases(seed: int | None) -> list[tuple[int, int]]:
+    """(F, D) whose dilated kernel is odd: the notebook's 17, or 17 random ones (every other
+    one dilated, so that a padding which ignores D shows)."""
+    if seed is None:
+        return [(f, d) for d in (1, 2, 3) for f in (1, 3, 5, 7, 11, 2, 4) if (d * (f - 1) + 1) % 2]
+    rng = _random(seed, 3)
+    cases: list[tuple[int, int]] = []
+    while len(cases) < 17:
+        f = int(rng.integers(1 if len(cases) % 2 else 2, 16))
+        d = int(rng.integers(1 if len(cases) % 2 else 2, 6))
+        if (d * (f - 1) + 1) % 2:
+            cases.append((f, d))
+    return cases
+
+
+def check_same_padding(
+    padding_fn: Callable[[int, int], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 3: ``padding_fn(F, D)`` is the padding that keeps W at stride 1.
 
     Kernel F, dilation D; only layers whose dilated kernel D·(F − 1) + 1 is odd are asked
     (an even one cannot be centred).
+    ``seed``: None for the notebook's settings, an int ≥ 0 for other random ones (hidden tests).
     """
-    cases = [(f, d) for d in (1, 2, 3) for f in (1, 3, 5, 7, 11, 2, 4) if (d * (f - 1) + 1) % 2]
+    cases = _padding_cases(check_seed(seed))
     for f, d in cases:
         ok, got = call_answer(padding_fn, f, d)
         if not ok:
@@ -160,7 +223,10 @@ def check_same_padding(padding_fn: Callable[[int, int], int]) -> Verdict:
             return report(False, f"for {where} the padding must be a whole number of pixels")
         if value < 0:
             return report(False, f"for {where} the padding is negative; padding adds pixels")
-        kept = all(conv_output_size(w, f, padding=value, dilation=d) == w for w in (5, 16, 33))
+        try:
+            kept = all(conv_output_size(w, f, padding=value, dilation=d) == w for w in (5, 16, 33))
+        except ValueError:  # the dilated kernel no longer fits a small input: the size changed
+            kept = False
         if kept:
             continue
         eff = d * (f - 1) + 1
@@ -180,7 +246,7 @@ def check_same_padding(padding_fn: Callable[[int, int], int]) -> Verdict:
 # exercise 4: receptive field of a stack
 
 
-def _rf_cases() -> list[list[tuple[int, int]]]:
+def _rf_cases(seed: int | None = None) -> list[list[tuple[int, int]]]:
     cases = [
         [(3, 1)] * 3,  # three 3×3 layers
         [(11, 4), (3, 2)],  # AlexNet conv1 + pool1
@@ -188,7 +254,7 @@ def _rf_cases() -> list[list[tuple[int, int]]]:
         [(7, 2), (3, 2), (3, 1), (3, 1)],  # a ResNet stem and one block
         [(1, 1), (2, 2), (1, 1)],
     ]
-    rng = np.random.default_rng(11)
+    rng = _random(seed, 11)
     for _ in range(15):
         depth = int(rng.integers(1, 7))
         cases.append([(int(rng.integers(1, 8)), int(rng.integers(1, 4))) for _ in range(depth)])
@@ -199,10 +265,15 @@ def _describe(layers: Sequence[tuple[int, int]]) -> str:
     return "[" + ", ".join(f"({k}, {s})" for k, s in layers) + "]"
 
 
-def check_receptive_field(rf_fn: Callable[[list[tuple[int, int]]], int]) -> Verdict:
+def check_receptive_field(
+    rf_fn: Callable[[list[tuple[int, int]]], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 4: ``rf_fn(layers)`` is the receptive field, in input pixels, of one unit after
-    a stack of layers given as ``(kernel, stride)`` pairs (dilation 1)."""
-    for layers in _rf_cases():
+    a stack of layers given as ``(kernel, stride)`` pairs (dilation 1).
+
+    ``seed``: None for the notebook's stacks, an int ≥ 0 for other random ones (hidden tests).
+    """
+    for layers in _rf_cases(check_seed(seed)):
         ok, got = call_answer(rf_fn, [tuple(layer) for layer in layers])
         if not ok:
             return report(False, got)

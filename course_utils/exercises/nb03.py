@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_max_pool", "check_avg_pool_as_conv", "check_conv_stack_macs"]
+__all__ = ["check_max_pool", "check_avg_pool_as_conv", "check_conv_stack_macs", "TYPICAL_MISTAKES"]
+
+# One usual wrong answer per exercise, as a student would type it (the tests check that each
+# checker rejects it, on the notebook's cases and on hidden seeded ones).
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the stride ignored: windows cut every `kernel` pixels
+    "03.1": """
+def max_pool_vectorised(x, kernel, stride):
+    windows = x.unfold(2, kernel, kernel).unfold(3, kernel, kernel)
+    return windows.amax(dim=(-2, -1))
+""",
+    # weights 1 instead of 1/k²: window sums (the notebook's starter code)
+    "03.2": """
+import torch
+import torch.nn.functional as F
+
+
+def avg_pool_as_conv(x, kernel):
+    c = x.shape[1]
+    weight = torch.ones(c, 1, kernel, kernel)
+    return F.conv2d(x, weight, stride=kernel, groups=c)
+""",
+    # the side never halves: pooling ignored
+    "03.3": """
+def conv_stack_macs(in_channels, widths, size, pool):
+    total, c = 0, in_channels
+    for width in widths:
+        total += size * size * width * 9 * c
+        c = width
+    return total
+""",
+}
 
 
 def _shape(value: object) -> str:
@@ -19,14 +51,36 @@ def _shape(value: object) -> str:
     return type(value).__name__
 
 
-def check_max_pool(pool_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> Verdict:
+def _max_pool_cases(seed: int) -> list[tuple[int, int, int, int, int, int]]:
+    """Four random valid (N, C, H, W, kernel, stride), kernel ≤ H, W: the first two with
+    overlapping windows (stride < kernel) and sides ≥ 2·kernel (so windows cut every `kernel`
+    pixels show), the last two with stride ≥ kernel."""
+    draw = random.Random(seed)
+    cases = []
+    for i in range(4):
+        k = draw.randint(2, 4)
+        s = draw.randint(1, k - 1) if i < 2 else draw.randint(k, k + 1)
+        low = 2 * k if i < 2 else k
+        n, c = draw.randint(1, 2), draw.randint(1, 3)
+        cases.append((n, c, draw.randint(low, 12), draw.randint(low, 12), k, s))
+    return cases
+
+
+def check_max_pool(
+    pool_fn: Callable[[torch.Tensor, int, int], torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 1: ``pool_fn(x, kernel, stride)`` is max pooling of an N×C×H×W tensor, by hand.
 
     No padding; windows that do not fit are dropped (PyTorch's default, ``ceil_mode=False``).
     The inputs hold negative numbers, so a maximum that starts from 0 shows up.
+    ``seed``: None for the notebook's four inputs, an int ≥ 0 for four random ones (hidden tests).
     """
-    g = torch.Generator().manual_seed(3)
-    cases = ((1, 1, 4, 4, 2, 2), (2, 3, 7, 7, 3, 2), (1, 2, 5, 6, 2, 1), (1, 1, 9, 9, 3, 3))
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(3)
+        cases = ((1, 1, 4, 4, 2, 2), (2, 3, 7, 7, 3, 2), (1, 2, 5, 6, 2, 1), (1, 1, 9, 9, 3, 3))
+    else:
+        g = torch.Generator().manual_seed(seed)
+        cases = _max_pool_cases(seed)
     for n, c, h, w, k, s in cases:
         x = torch.randn(n, c, h, w, generator=g) - 1.0  # mostly negative values
         ok, got = call_answer(pool_fn, x.clone(), k, s)
@@ -55,7 +109,10 @@ def check_max_pool(pool_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) ->
                 "negative windows come out as 0: start each maximum from the window's first "
                 "value (or −inf), not from 0",
             )
-        if torch.allclose(got, expected.transpose(-1, -2), atol=1e-6) or torch.allclose(
+        transposed = expected.transpose(-1, -2)  # comparable only for a square output
+        if (
+            transposed.shape == got.shape and torch.allclose(got, transposed, atol=1e-6)
+        ) or torch.allclose(
             got.transpose(-1, -2), F.max_pool2d(x.transpose(-1, -2), k, s), atol=1e-6
         ):
             return report(False, f"rows and columns are swapped for {where}")
@@ -63,14 +120,28 @@ def check_max_pool(pool_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) ->
     return report(True, "equals F.max_pool2d on four inputs, overlapping windows included")
 
 
-def check_avg_pool_as_conv(conv_pool_fn: Callable[[torch.Tensor, int], torch.Tensor]) -> Verdict:
+def check_avg_pool_as_conv(
+    conv_pool_fn: Callable[[torch.Tensor, int], torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``conv_pool_fn(x, kernel)`` is k×k average pooling written as ``F.conv2d``.
 
     Average pooling is a convolution with fixed weights 1/k², stride k, that never mixes
     channels (``groups = C``). The answer must equal ``F.avg_pool2d(x, k)``.
+    ``seed``: None for the notebook's three inputs, an int ≥ 0 for three random ones (hidden tests).
     """
-    g = torch.Generator().manual_seed(5)
-    for n, c, size, k in ((1, 1, 4, 2), (2, 3, 8, 2), (1, 4, 9, 3)):
+    if check_seed(seed) is None:
+        g = torch.Generator().manual_seed(5)
+        cases: Sequence[tuple[int, int, int, int]] = ((1, 1, 4, 2), (2, 3, 8, 2), (1, 4, 9, 3))
+    else:  # size > k (more than one window); several channels from the second input on
+        g = torch.Generator().manual_seed(seed)
+        draw = random.Random(seed)
+        drawn = []
+        for i in range(3):
+            k = draw.randint(2, 4)
+            c = draw.randint(1, 4) if i == 0 else draw.randint(2, 4)
+            drawn.append((draw.randint(1, 3), c, draw.randint(k + 1, 12), k))
+        cases = drawn
+    for n, c, size, k in cases:
         x = torch.rand(n, c, size, size, generator=g)
         ok, got = call_answer(conv_pool_fn, x.clone(), k)
         if not ok:
@@ -122,16 +193,34 @@ def _stack_macs_without_pooling(in_channels: int, widths: Sequence[int], size: i
     return layer_table(stack, (in_channels, size, size)).total_macs
 
 
-def check_conv_stack_macs(macs_fn: Callable[[int, Sequence[int], int, bool], int]) -> Verdict:
+def _stack_cases(seed: int) -> tuple[tuple[int, tuple[int, ...], int], ...]:
+    """Three random (in_channels, widths, size): 2 to 4 layers (pooling changes the count),
+    a side of at least 2^layers (every pool has a window), odd sides included."""
+    draw = random.Random(seed)
+    cases = []
+    for _ in range(3):
+        depth = draw.randint(2, 4)
+        widths = tuple(draw.randint(1, 64) for _ in range(depth))
+        cases.append((draw.randint(1, 4), widths, draw.randint(2**depth, 64)))
+    return tuple(cases)
+
+
+def check_conv_stack_macs(
+    macs_fn: Callable[[int, Sequence[int], int, bool], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 3: ``macs_fn(in_channels, widths, size, pool)`` counts a conv stack's MACs per image.
 
     The stack is ``3×3 conv (padding 1) → ReLU``, one per width, with a ``2×2`` max pool after
     each convolution when ``pool`` is true; the input is ``in_channels × size × size``. The
     reference is ``course_utils.summary.layer_table`` (pooling and ReLU count 0 MACs).
+    ``seed``: None for the notebook's three stacks, an int ≥ 0 for three random ones (hidden tests).
     """
     from course_utils.summary import layer_table
 
-    cases = ((3, (16, 32, 64), 64), (1, (8, 16), 16), (2, (4, 4, 4), 32))
+    if check_seed(seed) is None:
+        cases = ((3, (16, 32, 64), 64), (1, (8, 16), 16), (2, (4, 4, 4), 32))
+    else:
+        cases = _stack_cases(seed)
     for in_channels, widths, size in cases:
         for pool in (False, True):
             expected = layer_table(

@@ -6,15 +6,16 @@ Each checker runs the learner's function on fixed and seeded inputs, compares wi
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from course_utils.conv_math import conv_output_size, pool_output_size
-from course_utils.exercises import Verdict, call_answer, report, whole_number
+from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
 
-__all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params"]
+__all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params", "TYPICAL_MISTAKES"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -36,19 +37,38 @@ def _run_dropout(dropout_fn: Callable, x: torch.Tensor, p: float, training: bool
     return True, got.to(x.dtype), changed
 
 
+def _dropout_inputs(seed: int | None) -> tuple[torch.Tensor, tuple[float, ...], tuple[int, ...]]:
+    """(x, the three training p's, the mask generators' seeds: p = 0 / training / reproducibility)."""
+    if seed is None:
+        g = torch.Generator().manual_seed(4)
+        x = torch.rand(400, 500, generator=g) + 0.5  # positive: a zero can only come from the mask
+        return x, (0.2, 0.5, 0.8), (0, 1, 7)
+    rng = random.Random(seed)
+    g = torch.Generator().manual_seed(seed)
+    rows, cols = rng.randint(300, 500), rng.randint(300, 500)  # ≥ 90,000 values: rates within 1 %
+    x = torch.rand(rows, cols, generator=g) * rng.uniform(0.5, 2.0) + rng.uniform(0.1, 1.0)
+    # one low, one middling, one high p: the drop rate tells p from 1 − p on the low and high ones
+    probs = (rng.randint(5, 35) / 100, rng.randint(40, 60) / 100, rng.randint(65, 95) / 100)
+    mask_seeds = tuple(rng.randrange(2**31) for _ in range(3))
+    return x, probs, mask_seeds
+
+
 def check_dropout(
     dropout_fn: Callable[[torch.Tensor, float, bool, torch.Generator], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 1: ``dropout_fn(x, p, training, generator)`` is inverted dropout.
 
     In training, each value is zeroed independently with probability ``p`` (a mask drawn with
     ``generator``) and the kept values are divided by ``1 − p``, so the expected output equals
     the input; in evaluation (``training=False``) the input comes back unchanged, as ``nn.Dropout``.
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws another x, other p's and masks.
     """
-    g = torch.Generator().manual_seed(4)
-    x = torch.rand(400, 500, generator=g) + 0.5  # positive: a zero can only come from the mask
+    seed = check_seed(seed)
+    x, probs, (zero_seed, train_seed, repro_seed) = _dropout_inputs(seed)
 
-    ok, got, changed = _run_dropout(dropout_fn, x, 0.5, False, 0)
+    ok, got, changed = _run_dropout(dropout_fn, x, 0.5, False, zero_seed)
     if not ok:
         return report(False, got)
     if changed:
@@ -62,14 +82,14 @@ def check_dropout(
             )
         return report(False, "in evaluation (training=False) no value may be dropped or changed")
 
-    ok, got, _ = _run_dropout(dropout_fn, x, 0.0, True, 0)
+    ok, got, _ = _run_dropout(dropout_fn, x, 0.0, True, zero_seed)
     if not ok:
         return report(False, got)
     if not torch.allclose(got, x):
         return report(False, "with p = 0 nothing is dropped: the output must equal the input")
 
-    for p in (0.2, 0.5, 0.8):
-        ok, got, changed = _run_dropout(dropout_fn, x, p, True, 1)
+    for p in probs:
+        ok, got, changed = _run_dropout(dropout_fn, x, p, True, train_seed)
         if not ok:
             return report(False, got)
         if changed:
@@ -107,8 +127,8 @@ def check_dropout(
         else:
             return report(False, f"with p = {p} the kept values are not the input divided by 1 − p")
 
-    ok, first, _ = _run_dropout(dropout_fn, x, 0.5, True, 7)
-    ok2, second, _ = _run_dropout(dropout_fn, x, 0.5, True, 7)
+    ok, first, _ = _run_dropout(dropout_fn, x, 0.5, True, repro_seed)
+    ok2, second, _ = _run_dropout(dropout_fn, x, 0.5, True, repro_seed)
     if not (ok and ok2):
         return report(False, first if not ok else second)
     if not torch.equal(first, second):
@@ -129,8 +149,13 @@ def _conv_pool_reference(size: int, kernel: int, stride: int, padding: int, ceil
     return pool_output_size(conv, 3, 2, ceil_mode=ceil)
 
 
-def _conv_pool_cases() -> list[tuple[int, int, int, int, bool]]:
-    """(W, F, S, P, ceil_mode): the networks' own first layers, then more."""
+def _conv_pool_cases(seed: int | None = None) -> list[tuple[int, int, int, int, bool]]:
+    """(W, F, S, P, ceil_mode): the networks' own first layers, then more.
+
+    With a ``seed`` the networks' six layers stay and 14 layers drawn from it replace the rest.
+    """
+    if seed is not None:
+        return _conv_pool_cases()[:6] + _drawn_conv_pool_cases(seed, 14)
     return [
         # ordered so that each usual mistake first fails where its hint is unambiguous
         (227, 11, 4, 0, False),  # AlexNet (paper) conv1 → pool1
@@ -146,16 +171,37 @@ def _conv_pool_cases() -> list[tuple[int, int, int, int, bool]]:
     ]
 
 
+def _drawn_conv_pool_cases(seed: int, n: int) -> list[tuple[int, int, int, int, bool]]:
+    """``n`` valid (W, F, S, P, ceil_mode): even without its padding the conv leaves ≥ 3 pixels."""
+    rng = random.Random(seed)
+    cases: list[tuple[int, int, int, int, bool]] = []
+    while len(cases) < n:
+        w, f, s = rng.randint(16, 256), rng.choice((1, 2, 3, 4, 5, 6, 7, 9, 11)), rng.randint(1, 4)
+        p = rng.randint(0, f // 2)
+        if (w - f) // s + 1 < 3:
+            continue
+        ceil = len(cases) % 2 == 1
+        if len(cases) < 2 and (conv_output_size(w, f, stride=s, padding=p) - 3) % 2 == 0:
+            continue  # the first two: the pool's (W' − 3)/2 is not whole, so rounding matters
+        cases.append((w, f, s, p, ceil))
+    return cases
+
+
 def check_conv_pool_side(
     side_fn: Callable[[int, int, int, int, bool], int],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 2: ``side_fn(W, F, S, P, ceil_mode)`` is the side after a conv and a 3×3/2 max-pool.
 
     The convolution has kernel F, stride S and padding P; the max-pool is AlexNet's overlapping
     3×3 window at stride 2, rounding down, or up with ``ceil_mode=True`` (ZFNet), as
     ``nn.MaxPool2d(3, 2, ceil_mode=...)``.
+    ``seed``: None checks the notebook's layers; an int ≥ 0 adds 14 layers drawn from it.
     """
-    for w, f, s, p, ceil in _conv_pool_cases():
+    seed = check_seed(seed)
+    cases = _conv_pool_cases(seed)
+    for w, f, s, p, ceil in cases:
         ok, got = call_answer(side_fn, w, f, s, p, ceil)
         if not ok:
             return report(False, got)
@@ -183,9 +229,7 @@ def check_conv_pool_side(
         else:
             hint = "conv: (W + 2P − F)//S + 1, then pool: (W' − 3)/2 + 1, rounded as ceil_mode says"
         return report(False, f"wrong for {where} ({hint})")
-    return report(
-        True, f"right for all {len(_conv_pool_cases())} layers, AlexNet's and ZFNet's included"
-    )
+    return report(True, f"right for all {len(cases)} layers, AlexNet's and ZFNet's included")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,24 +257,44 @@ def _weights_only(channels: int, side: int, hidden: Sequence[int], num_classes: 
     return sum(a * b for a, b in zip(widths, widths[1:], strict=False))
 
 
+def _dense_head_cases(seed: int | None) -> list[tuple[int, int, tuple[int, ...], int]]:
+    """(channels, side, hidden, num_classes); with a ``seed`` the three unnamed heads are drawn."""
+    named = [
+        (256, 6, (4096, 4096), 1000),  # AlexNet
+        (512, 6, (4096, 4096), 1000),  # ZFNet with 512-1024-512 maps
+        (512, 7, (4096, 4096), 1000),  # VGG
+    ]
+    if seed is None:
+        return [
+            named[0],
+            (32, 3, (256, 256), 6),  # mini AlexNet
+            named[1],
+            named[2],
+            (64, 1, (), 10),  # global pooling and one layer
+            (16, 4, (100,), 3),
+        ]
+    rng = random.Random(seed)
+    drawn = []
+    for depth in rng.sample((0, 1, 2, 3), 3):  # three heads of different depths
+        hidden = tuple(rng.randint(2, 2048) for _ in range(depth))
+        drawn.append((rng.randint(2, 512), rng.randint(2, 8), hidden, rng.randint(2, 1000)))
+    return named + drawn
+
+
 def check_dense_head_params(
     params_fn: Callable[[int, int, Sequence[int], int], int],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 3: ``params_fn(channels, side, hidden, num_classes)`` counts a dense head's parameters.
 
     The head flattens a ``channels × side × side`` feature map, then has one ``nn.Linear`` (with
     bias) per width in ``hidden`` and a last ``nn.Linear`` to ``num_classes``: AlexNet's head is
     ``(256, 6, (4096, 4096), 1000)``.
+    ``seed``: None checks the notebook's heads; an int ≥ 0 draws the three unnamed heads from it.
     """
-    cases = [
-        (256, 6, (4096, 4096), 1000),  # AlexNet
-        (32, 3, (256, 256), 6),  # mini AlexNet
-        (512, 6, (4096, 4096), 1000),  # ZFNet with 512-1024-512 maps
-        (512, 7, (4096, 4096), 1000),  # VGG
-        (64, 1, (), 10),  # global pooling and one layer
-        (16, 4, (100,), 3),
-    ]
-    for channels, side, hidden, classes in cases:
+    seed = check_seed(seed)
+    for channels, side, hidden, classes in _dense_head_cases(seed):
         ok, got = call_answer(params_fn, channels, side, tuple(hidden), classes)
         if not ok:
             return report(False, got)
@@ -255,3 +319,34 @@ def check_dense_head_params(
             hint = "per Linear layer: (inputs + 1) × outputs"
         return report(False, f"wrong for {where} ({hint})")
     return report(True, "right for AlexNet's, ZFNet's, VGG's and three more heads")
+
+
+# ---------------------------------------------------------------------------------------------
+# one usual mistake per exercise, as code a student might write: every checker rejects it, with
+# the notebook's cases and with any seed (the autograder's tests use them to test the tests)
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the kept values are not divided by 1 − p
+    "04.1": """
+import torch
+
+
+def dropout(x, p, training, generator):
+    if not training or p == 0:
+        return x.clone()
+    keep = torch.rand(x.shape, generator=generator) >= p
+    return x * keep
+""",
+    # the notebook's starter: the pool always rounds down, ceil_mode is ignored
+    "04.2": """
+def conv_pool_side(W, F, S, P, ceil_mode):
+    conv = (W + 2 * P - F) // S + 1
+    return (conv - 3) // 2 + 1
+""",
+    # the biases are forgotten: a · b per layer instead of (a + 1) · b
+    "04.3": """
+def dense_head_params(channels, side, hidden, num_classes):
+    widths = [channels * side * side, *hidden, num_classes]
+    return sum(a * b for a, b in zip(widths, widths[1:]))
+""",
+}

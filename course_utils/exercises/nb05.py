@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_stack_for_field", "check_compose_kernels", "check_vgg_params"]
+__all__ = [
+    "check_stack_for_field",
+    "check_compose_kernels",
+    "check_vgg_params",
+    "TYPICAL_MISTAKES",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -21,14 +27,30 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Fraction) and not isinstance(value, bool)
 
 
-def check_stack_for_field(stack_fn: Callable[[int], tuple[int, float]]) -> Verdict:
+def _field_cases(seed: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(fields a stack can see, fields it cannot); with a ``seed``: 3, 21 and five odd fields
+    between, at least one of them not among the notebook's, and another even field."""
+    if seed is None:
+        return (3, 5, 7, 9, 11, 15, 21), (6, 1, 0)
+    rng = random.Random(seed)
+    unseen = rng.choice((13, 17, 19))  # not among the notebook's fields
+    others = rng.sample([f for f in range(5, 21, 2) if f != unseen], 4)
+    return (3, *sorted([unseen, *others]), 21), (rng.randrange(2, 22, 2), 1, 0)
+
+
+def check_stack_for_field(
+    stack_fn: Callable[[int], tuple[int, float]], *, seed: int | None = None
+) -> Verdict:
     """Exercise 1: ``stack_fn(field)`` returns ``(n_layers, fraction)`` for an odd ``field`` ≥ 3.
 
     ``n_layers``: stride-1 3×3 layers whose stack sees ``field``×``field`` pixels;
     ``fraction``: their weights (C→C channels each, no bias) divided by those of one
     ``field``×``field`` layer with C→C channels. An even field or one below 3 raises ``ValueError``.
+    ``seed``: None checks the notebook's fields; an int ≥ 0 draws other fields from 3 to 21.
     """
-    for field in (3, 5, 7, 9, 11, 15, 21):
+    seed = check_seed(seed)
+    fields, impossible = _field_cases(seed)
+    for field in fields:
         ok, got = call_answer(stack_fn, field)
         if not ok:
             return report(False, got)
@@ -69,7 +91,7 @@ def check_stack_for_field(stack_fn: Callable[[int], tuple[int, float]]) -> Verdi
         else:
             hint = "per layer, a C→C k×k convolution has k·k·C·C weights"
         return report(False, f"the fraction is wrong for a {field}×{field} field ({hint})")
-    for bad in (6, 1, 0):
+    for bad in impossible:
         try:
             stack_fn(bad)
         except ValueError:
@@ -104,24 +126,54 @@ def _composed(weights: Sequence[torch.Tensor]) -> torch.Tensor:
     return _chain(impulses, weights).transpose(0, 1).flip(-1, -2)
 
 
-def check_compose_kernels(compose_fn: Callable[[list[torch.Tensor]], torch.Tensor]) -> Verdict:
+def _kernel_stacks(seed: int | None) -> tuple[tuple[list[torch.Tensor], ...], torch.Generator]:
+    """Four chains of weights, and the generator for the test input of a wrong answer.
+
+    With a ``seed`` the widths and kernel sizes are drawn too: two layers, three layers (as
+    many channels out as in), a 5×5 then a 3×3, one layer.
+    """
+    g = torch.Generator().manual_seed(5 if seed is None else seed)
+
+    def w(k_out, c_in, k):
+        return torch.randn(k_out, c_in, k, k, generator=g, dtype=torch.float64)
+
+    if seed is None:
+        cases = (
+            [w(4, 2, 3), w(3, 4, 3)],  # two 3×3: a 5×5
+            [w(3, 3, 3), w(3, 3, 3), w(3, 3, 3)],  # VGG's three 3×3: a 7×7
+            [w(5, 1, 5), w(2, 5, 3)],  # different kernel sizes
+            [w(2, 3, 3)],  # one layer: itself
+        )
+        return cases, g
+    rng = random.Random(seed)
+
+    def chain(kernels, square=False):
+        widths = [rng.randint(1, 5) for _ in range(len(kernels) + 1)]
+        if square:  # as many channels out as in: a swap of the two axes keeps the shape
+            widths[0] = widths[-1] = rng.randint(2, 5)
+        return [w(widths[i + 1], widths[i], k) for i, k in enumerate(kernels)]
+
+    cases = (
+        chain([rng.randint(2, 4), rng.randint(2, 4)]),
+        chain([rng.randint(1, 3) for _ in range(3)], square=True),
+        chain([5, 3]),
+        chain([rng.randint(1, 5)]),
+    )
+    return cases, g
+
+
+def check_compose_kernels(
+    compose_fn: Callable[[list[torch.Tensor]], torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``compose_fn(weights)`` is the one kernel that equals a chain of convolutions.
 
     ``weights[i]`` has shape ``(K_i, C_i, k_i, k_i)`` with ``C_{i+1} = K_i``; the chain is
     ``F.conv2d`` with stride 1, no padding and no bias, and no activation in between. The answer
     has shape ``(K_last, C_first, k, k)`` and ``F.conv2d(x, answer)`` equals the chain.
+    ``seed``: None checks the notebook's four stacks; an int ≥ 0 draws other widths, sizes, weights.
     """
-    g = torch.Generator().manual_seed(5)
-
-    def w(k_out, c_in, k):
-        return torch.randn(k_out, c_in, k, k, generator=g, dtype=torch.float64)
-
-    cases = (
-        [w(4, 2, 3), w(3, 4, 3)],  # two 3×3: a 5×5
-        [w(3, 3, 3), w(3, 3, 3), w(3, 3, 3)],  # VGG's three 3×3: a 7×7
-        [w(5, 1, 5), w(2, 5, 3)],  # different kernel sizes
-        [w(2, 3, 3)],  # one layer: itself
-    )
+    seed = check_seed(seed)
+    cases, g = _kernel_stacks(seed)
     for weights in cases:
         shapes = " → ".join("×".join(map(str, wi.shape)) for wi in weights)
         ok, got = call_answer(compose_fn, [wi.clone() for wi in weights])
@@ -184,23 +236,55 @@ def _vgg_count(cfg, num_classes, input_size, hidden, in_channels, *, bias=True, 
     return total + sum((a + int(bias)) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
-def check_vgg_params(params_fn: Callable[..., int]) -> Verdict:
+def _vgg_cases(seed: int | None) -> list[tuple[list, int, int, int, int]]:
+    """(cfg, num_classes, input_size, hidden, in_channels).
+
+    With a ``seed``: VGG-11 and VGG-19 with drawn sizes, and two drawn columns (one to five
+    stages of one to three 3×3 layers, each stage ending in "M").
+    """
+    from course_utils.models import VGG_CONFIGS, mini_vgg_config
+
+    if seed is None:
+        return [
+            (VGG_CONFIGS["A"], 1000, 224, 4096, 3),
+            (mini_vgg_config(16), 10, 32, 256, 3),
+            (mini_vgg_config(8), 6, 64, 128, 1),
+            (VGG_CONFIGS["E"], 20, 32, 512, 3),
+        ]
+    rng = random.Random(seed)
+
+    def sizes(pools):  # num_classes, input_size (a multiple of 2**pools), hidden, in_channels
+        side = rng.randint(1, 7)
+        return rng.randint(2, 1000), side * 2**pools, rng.randint(8, 1024), rng.randint(1, 4)
+
+    def column():
+        cfg: list = []
+        for _ in range(rng.randint(1, 5)):
+            cfg += [rng.randint(4, 128) for _ in range(rng.randint(1, 3))] + ["M"]
+        return cfg
+
+    first, second = column(), column()
+    return [
+        (VGG_CONFIGS["A"], *sizes(5)),
+        (first, *sizes(first.count("M"))),
+        (second, *sizes(second.count("M"))),
+        (VGG_CONFIGS["E"], *sizes(5)),
+    ]
+
+
+def check_vgg_params(params_fn: Callable[..., int], *, seed: int | None = None) -> Verdict:
     """Exercise 3: ``params_fn(cfg, num_classes, input_size, hidden, in_channels)`` counts a VGG.
 
     ``cfg`` is a column of the paper's Table 1 as in ``course_utils.models.VGG_CONFIGS``
     (widths of 3×3 padding-1 convolutions, "M" for a 2×2 max pool); the head is
     flatten → ``hidden`` → ``hidden`` → ``num_classes``, all with biases. The reference is
     ``count_parameters(VGG(cfg, num_classes, input_size=..., hidden=..., in_channels=...))``.
+    ``seed``: None checks the notebook's four columns; an int ≥ 0 draws two columns and all sizes.
     """
-    from course_utils.models import VGG, VGG_CONFIGS, count_parameters, mini_vgg_config
+    from course_utils.models import VGG, count_parameters
 
-    cases = (
-        (VGG_CONFIGS["A"], 1000, 224, 4096, 3),
-        (mini_vgg_config(16), 10, 32, 256, 3),
-        (mini_vgg_config(8), 6, 64, 128, 1),
-        (VGG_CONFIGS["E"], 20, 32, 512, 3),
-    )
-    for cfg, classes, size, hidden, channels in cases:
+    seed = check_seed(seed)
+    for cfg, classes, size, hidden, channels in _vgg_cases(seed):
         with torch.device("meta"):
             expected = count_parameters(
                 VGG(list(cfg), classes, input_size=size, hidden=hidden, in_channels=channels)
@@ -240,3 +324,42 @@ def check_vgg_params(params_fn: Callable[..., int]) -> Verdict:
             f"{got:,} is wrong for {where} (per 3×3 conv: (9·C + 1)·K; per dense layer: (in + 1)·out)",
         )
     return report(True, "equals the built models on four columns, VGG-11 and VGG-19 included")
+
+
+# ---------------------------------------------------------------------------------------------
+# one usual mistake per exercise, as code a student might write: every checker rejects it, with
+# the notebook's cases and with any seed (the autograder's tests use them to test the tests)
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # impossible fields (even, or below 3) are not refused with a ValueError
+    "05.1": """
+def stack_for_field(field):
+    n_layers = (field - 1) // 2
+    return n_layers, 9 * n_layers / field**2
+""",
+    # F.conv2d is a cross-correlation: the later kernels are not flipped
+    "05.2": """
+import torch.nn.functional as F
+
+
+def compose_kernels(weights):
+    kernel = weights[0]
+    for w in weights[1:]:
+        k = w.shape[-1]
+        kernel = F.conv2d(kernel.transpose(0, 1), w, padding=k - 1).transpose(0, 1)
+    return kernel
+""",
+    # the pools are forgotten: the head flattens a map of the input's side
+    "05.3": """
+def vgg_params(cfg, num_classes, input_size, hidden, in_channels):
+    total, c = 0, in_channels
+    for v in cfg:
+        if v == "M":
+            continue
+        total += (9 * c + 1) * v
+        c = v
+    flat = c * input_size * input_size
+    total += (flat + 1) * hidden + (hidden + 1) * hidden + (hidden + 1) * num_classes
+    return total
+""",
+}

@@ -8,15 +8,21 @@ looks like, never the expected value.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_inception_params", "check_reduced_conv_macs", "check_auxiliary_loss"]
+__all__ = [
+    "check_inception_params",
+    "check_reduced_conv_macs",
+    "check_auxiliary_loss",
+    "TYPICAL_MISTAKES",
+]
 
 # (in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)
 _INCEPTION_CASES = (
@@ -67,16 +73,33 @@ _INCEPTION_HINTS = {
 }
 
 
-def check_inception_params(params_fn: Callable[..., int]) -> Verdict:
+def _drawn_inception_cases(seed: int) -> list[tuple[int, ...]]:
+    """Three modules with seven different widths each (so every usual mistake changes the count)."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(3):
+        in_channels = rng.randint(8, 832)
+        widths = rng.sample([c for c in range(1, 385) if c != in_channels], 6)
+        cases.append((in_channels, *widths))
+    return cases
+
+
+def check_inception_params(params_fn: Callable[..., int], *, seed: int | None = None) -> Verdict:
     """Exercise 1: ``params_fn(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)``.
 
     The number of parameters of ``course_utils.models.Inception`` with those widths: no batch
     norm, every convolution with a bias, 5×5 filters in the third branch (the paper's module).
+    ``seed``: None checks the notebook's three modules; an int ≥ 0 draws three others from it.
     """
     from course_utils.models import Inception, count_parameters
 
-    for case in _INCEPTION_CASES:
-        expected = count_parameters(Inception(*case))
+    seed = check_seed(seed)
+    for case in _INCEPTION_CASES if seed is None else _drawn_inception_cases(seed):
+        if seed is None:
+            expected = count_parameters(Inception(*case))
+        else:
+            with torch.device("meta"):  # no weights to draw: as fast as the notebook's cases
+                expected = count_parameters(Inception(*case))
         variants = _inception_variants(*case)
         assert variants["right"] == expected  # the hint table agrees with the model
         ok, got = call_answer(params_fn, *case)
@@ -106,18 +129,37 @@ def _reduced_stack(in_channels: int, reduce: int, out_channels: int, kernel: int
     )
 
 
-def check_reduced_conv_macs(macs_fn: Callable[[int, int, int, int, int], int]) -> Verdict:
+def _reduced_cases(seed: int | None) -> list[tuple[int, int, int, int, int]]:
+    """(in_channels, reduce, out_channels, kernel, size): an odd kernel keeps the size."""
+    if seed is None:
+        return [(192, 16, 32, 5, 28), (192, 96, 128, 3, 28), (480, 48, 96, 5, 14), (7, 3, 5, 3, 9)]
+    rng = random.Random(seed)
+    return [
+        (rng.randint(2, 512), rng.randint(1, 128), rng.randint(1, 256), kernel, rng.randint(2, 32))
+        for kernel in (3, 5, rng.choice((1, 3, 5, 7)), rng.choice((3, 5, 7)))
+    ]
+
+
+def check_reduced_conv_macs(
+    macs_fn: Callable[[int, int, int, int, int], int], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``macs_fn(in_channels, reduce, out_channels, kernel, size)``.
 
     Multiply-accumulates per image of a 1×1 convolution (``in_channels → reduce``) followed
     by a ``kernel × kernel`` convolution with "same" padding (``reduce → out_channels``), on a
     ``size × size`` map. The reference is ``course_utils.summary.layer_table``.
+    ``seed``: None checks the notebook's four pairs; an int ≥ 0 draws four others from it.
     """
     from course_utils.summary import layer_table
 
-    cases = ((192, 16, 32, 5, 28), (192, 96, 128, 3, 28), (480, 48, 96, 5, 14), (7, 3, 5, 3, 9))
-    for c, r, k_out, kernel, size in cases:
-        expected = layer_table(_reduced_stack(c, r, k_out, kernel), (c, size, size)).total_macs
+    seed = check_seed(seed)
+    for c, r, k_out, kernel, size in _reduced_cases(seed):
+        if seed is None:
+            stack = _reduced_stack(c, r, k_out, kernel)
+        else:
+            with torch.device("meta"):  # layer_table runs on meta anyway: no weights to draw
+                stack = _reduced_stack(c, r, k_out, kernel)
+        expected = layer_table(stack, (c, size, size)).total_macs
         ok, got = call_answer(macs_fn, c, r, k_out, kernel, size)
         if not ok:
             return report(False, got)
@@ -145,29 +187,40 @@ def check_reduced_conv_macs(macs_fn: Callable[[int, int, int, int, int], int]) -
     return report(True, "matches layer_table on four reduce → k×k pairs")
 
 
-def check_auxiliary_loss(loss_fn: Callable[..., torch.Tensor]) -> Verdict:
+def check_auxiliary_loss(
+    loss_fn: Callable[..., torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 3: ``loss_fn(outputs, target, aux_weight=0.3)``, GoogLeNet's training loss.
 
     ``outputs`` is a ``GoogLeNetOutputs(logits, aux1, aux2)`` in training mode (an auxiliary
     head may be ``None``) or a plain logits tensor (evaluation mode). The loss is the main
     cross-entropy plus ``aux_weight`` times each auxiliary head's cross-entropy; the
     reference is ``course_utils.models.googlenet_loss``.
+    ``seed``: None checks the notebook's batch; an int ≥ 0 draws the batch, classes and weight.
     """
     from course_utils.models import GoogLeNetOutputs, googlenet_loss
 
-    g = torch.Generator().manual_seed(6)
+    seed = check_seed(seed)
+    if seed is None:
+        g = torch.Generator().manual_seed(6)
+        n, k, weight = 8, 5, 0.5
+    else:
+        g = torch.Generator().manual_seed(seed)
+        rng = random.Random(seed)
+        n, k = rng.randint(4, 32), rng.randint(3, 20)
+        weight = rng.choice((0.1, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0))  # not the default 0.3
 
-    def logits(n=8, k=5):
+    def logits():
         return torch.randn(n, k, generator=g) * 2
 
-    target = torch.randint(0, 5, (8,), generator=g)
+    target = torch.randint(0, k, (n,), generator=g)
     main, a1, a2 = logits(), logits(), logits()
     cases = (
         ("training-mode outputs", GoogLeNetOutputs(main, a1, a2), {}),
         (
-            "training-mode outputs with aux_weight=0.5",
+            f"training-mode outputs with aux_weight={weight}",
             GoogLeNetOutputs(main, a1, a2),
-            {"aux_weight": 0.5},
+            {"aux_weight": weight},
         ),
         ("outputs whose aux2 is None", GoogLeNetOutputs(main, a1, None), {}),
         ("a plain logits tensor (evaluation mode)", main, {}),
@@ -202,3 +255,43 @@ def check_auxiliary_loss(loss_fn: Callable[..., torch.Tensor]) -> Verdict:
             hint = "main cross-entropy + aux_weight × (each auxiliary cross-entropy)"
         return report(False, f"wrong for {where}: {hint}")
     return report(True, "equals googlenet_loss with and without auxiliary heads")
+
+
+# ---------------------------------------------------------------------------------------------
+# one usual mistake per exercise, as code a student might write: every checker rejects it, with
+# the notebook's cases and with any seed (the autograder's tests use them to test the tests)
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the 3×3 and 5×5 filters see all in_channels, not the reduced ones
+    "06.1": """
+def inception_params(in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
+    def conv(c_in, c_out, k):
+        return (k * k * c_in + 1) * c_out
+
+    branch1 = conv(in_channels, ch1x1, 1)
+    branch2 = conv(in_channels, ch3x3red, 1) + conv(in_channels, ch3x3, 3)
+    branch3 = conv(in_channels, ch5x5red, 1) + conv(in_channels, ch5x5, 5)
+    branch4 = conv(in_channels, pool_proj, 1)
+    return branch1 + branch2 + branch3 + branch4
+""",
+    # the notebook's starter: the 1×1 reduce layer is counted as free
+    "06.2": """
+def reduced_conv_macs(in_channels, reduce, out_channels, kernel, size):
+    return size * size * reduce * out_channels * kernel * kernel
+""",
+    # a fixed weight of 0.3 instead of the aux_weight argument
+    "06.3": """
+import torch
+import torch.nn.functional as F
+
+
+def auxiliary_loss(outputs, target, aux_weight=0.3):
+    if isinstance(outputs, torch.Tensor):
+        return F.cross_entropy(outputs, target)
+    loss = F.cross_entropy(outputs.logits, target)
+    for aux in (outputs.aux1, outputs.aux2):
+        if aux is not None:
+            loss = loss + 0.3 * F.cross_entropy(aux, target)
+    return loss
+""",
+}

@@ -7,14 +7,20 @@ and names the usual mistake, never the expected value.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import Verdict, call_answer, report, whole_number
+from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
 
-__all__ = ["check_residual_forward", "check_zero_pad_shortcut", "check_bottleneck_params"]
+__all__ = [
+    "check_residual_forward",
+    "check_zero_pad_shortcut",
+    "check_bottleneck_params",
+    "TYPICAL_MISTAKES",
+]
 
 
 def _random_block(in_channels: int, planes: int, seed: int):
@@ -32,16 +38,31 @@ def _random_block(in_channels: int, planes: int, seed: int):
     return block.eval()
 
 
-def check_residual_forward(forward_fn: Callable) -> Verdict:
+def _residual_cases(seed: int | None) -> tuple[list[tuple[int, int, int, int]], torch.Generator]:
+    """(block seed, N, C, size) of three inputs, and the generator that draws them."""
+    if seed is None:
+        shapes = ((2, 4, 6), (1, 8, 5), (3, 2, 4))
+        return [(i, *shape) for i, shape in enumerate(shapes)], torch.Generator().manual_seed(7)
+    rng = random.Random(seed)
+    cases = [
+        (rng.randrange(2**31), rng.randint(1, 4), rng.randint(1, 8), rng.randint(3, 8))
+        for _ in range(3)
+    ]
+    return cases, torch.Generator().manual_seed(seed)
+
+
+def check_residual_forward(forward_fn: Callable, *, seed: int | None = None) -> Verdict:
     """Exercise 1: ``forward_fn(block, x)`` computes a basic residual block by hand.
 
     ``block`` has ``conv1, bn1, conv2, bn2`` (and ``relu``); the answer must equal
     ``ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + x)``, i.e. ``block(x)`` of
     ``course_utils.models.BasicBlock`` with an identity shortcut.
+    ``seed``: None checks the notebook's three inputs; an int ≥ 0 draws other shapes and blocks.
     """
-    g = torch.Generator().manual_seed(7)
-    for seed, (n, c, size) in enumerate(((2, 4, 6), (1, 8, 5), (3, 2, 4))):
-        block = _random_block(c, c, seed)
+    seed = check_seed(seed)
+    cases, g = _residual_cases(seed)
+    for block_seed, n, c, size in cases:
+        block = _random_block(c, c, block_seed)
         x = torch.randn(n, c, size, size, generator=g)
         with torch.no_grad():
             expected = block(x.clone())
@@ -84,16 +105,39 @@ def check_residual_forward(forward_fn: Callable) -> Verdict:
     return report(True, "equals BasicBlock(x) on three inputs")
 
 
-def check_zero_pad_shortcut(shortcut_fn: Callable) -> Verdict:
+def _shortcut_cases(
+    seed: int | None,
+) -> tuple[list[tuple[int, int, int, int, int]], torch.Generator]:
+    """(N, C, size, out_channels, stride) of three inputs, and the generator that draws them.
+
+    With a ``seed``: channels doubled at stride 2 (a CIFAR stage), more channels at stride 2
+    or 3 on an odd size, and any out_channels ≥ C at stride 1.
+    """
+    if seed is None:
+        cases = [(2, 4, 8, 8, 2), (1, 3, 7, 6, 2), (1, 2, 6, 2, 1)]
+        return cases, torch.Generator().manual_seed(11)
+    rng = random.Random(seed)
+    c1, c2, c3 = rng.randint(1, 8), rng.randint(1, 8), rng.randint(1, 8)
+    cases = [
+        (rng.randint(1, 3), c1, rng.randrange(4, 17, 2), 2 * c1, 2),
+        (rng.randint(1, 3), c2, rng.randrange(3, 16, 2), c2 + rng.randint(1, 8), rng.randint(2, 3)),
+        (rng.randint(1, 3), c3, rng.randint(2, 12), c3 + rng.randint(0, 4), 1),
+    ]
+    return cases, torch.Generator().manual_seed(seed)
+
+
+def check_zero_pad_shortcut(shortcut_fn: Callable, *, seed: int | None = None) -> Verdict:
     """Exercise 2: ``shortcut_fn(x, out_channels, stride)`` is the paper's option A shortcut.
 
     Keep every ``stride``-th pixel along height and width (starting at the first), and append
     ``out_channels − C`` channels of zeros after the C input channels: no parameters.
+    ``seed``: None checks the notebook's three inputs; an int ≥ 0 draws other shapes and strides.
     """
+    seed = check_seed(seed)
     from course_utils.models import ZeroPadShortcut
 
-    g = torch.Generator().manual_seed(11)
-    for n, c, size, out, stride in ((2, 4, 8, 8, 2), (1, 3, 7, 6, 2), (1, 2, 6, 2, 1)):
+    cases, g = _shortcut_cases(seed)
+    for n, c, size, out, stride in cases:
         x = torch.randn(n, c, size, size, generator=g)
         expected = ZeroPadShortcut(stride, out - c)(x)
         ok, got = call_answer(shortcut_fn, x.clone(), out, stride)
@@ -129,14 +173,33 @@ def check_zero_pad_shortcut(shortcut_fn: Callable) -> Verdict:
     return report(True, "equals the option A (zero-padding) shortcut on three inputs")
 
 
-def check_bottleneck_params(params_fn: Callable) -> Verdict:
+def _bottleneck_cases(seed: int | None) -> list[tuple[int, int]]:
+    """(in_channels, planes); with a ``seed`` three blocks need a projection and two do not."""
+    if seed is None:
+        return [(256, 64), (64, 64), (512, 128), (1024, 256), (12, 5)]
+    rng = random.Random(seed)
+
+    def projected():
+        planes = rng.randint(1, 256)
+        return rng.choice([c for c in range(1, 1025) if c != 4 * planes]), planes
+
+    def identity():
+        planes = rng.randint(1, 256)
+        return 4 * planes, planes
+
+    return [projected(), identity(), projected(), identity(), projected()]
+
+
+def check_bottleneck_params(params_fn: Callable, *, seed: int | None = None) -> Verdict:
     """Exercise 3: ``params_fn(in_channels, planes)`` = parameters of a bottleneck block.
 
     1×1 conv ``in_channels → planes``, 3×3 conv ``planes → planes``, 1×1 conv ``planes → 4·planes``,
     each bias-free and followed by a batch norm (2 parameters per channel: γ and β); a 1×1
     projection conv + BN on the shortcut only when ``in_channels ≠ 4·planes``.
     The reference is ``count_parameters(Bottleneck(...))`` of ``course_utils.models``.
+    ``seed``: None checks the notebook's five blocks; an int ≥ 0 draws five others from it.
     """
+    seed = check_seed(seed)
     from torch import nn
 
     from course_utils.models import Bottleneck, count_parameters
@@ -148,8 +211,12 @@ def check_bottleneck_params(params_fn: Callable) -> Verdict:
             proj = nn.Sequential(nn.Conv2d(c_in, out, 1, bias=False), nn.BatchNorm2d(out))
         return count_parameters(Bottleneck(c_in, planes, shortcut=proj))
 
-    for c_in, planes in ((256, 64), (64, 64), (512, 128), (1024, 256), (12, 5)):
-        expected = reference(c_in, planes)
+    for c_in, planes in _bottleneck_cases(seed):
+        if seed is None:
+            expected = reference(c_in, planes)
+        else:
+            with torch.device("meta"):  # no weights to draw: as fast as the notebook's blocks
+                expected = reference(c_in, planes)
         ok, got = call_answer(params_fn, c_in, planes)
         if not ok:
             return report(False, got)
@@ -177,3 +244,39 @@ def check_bottleneck_params(params_fn: Callable) -> Verdict:
             hint = "count each conv as (F·F·C_in)·C_out, plus 2 per channel for each BN"
         return report(False, f"wrong for {where} ({hint})")
     return report(True, "matches count_parameters(Bottleneck(...)) on five blocks")
+
+
+# ---------------------------------------------------------------------------------------------
+# one usual mistake per exercise, as code a student might write: every checker rejects it, with
+# the notebook's cases and with any seed (the autograder's tests use them to test the tests)
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the notebook's starter: the last ReLU before the addition, ReLU(F(x)) + x
+    "07.1": """
+import torch.nn.functional as F
+
+
+def residual_forward(block, x):
+    out = F.relu(block.bn1(block.conv1(x)))
+    out = block.bn2(block.conv2(out))
+    return F.relu(out) + x
+""",
+    # the zero channels put before the input's channels
+    "07.2": """
+import torch
+
+
+def zero_pad_shortcut(x, out_channels, stride):
+    x = x[:, :, ::stride, ::stride]
+    zeros = x.new_zeros(x.shape[0], out_channels - x.shape[1], *x.shape[2:])
+    return torch.cat([zeros, x], dim=1)
+""",
+    # the projection shortcut is forgotten where the channels change
+    "07.3": """
+def bottleneck_params(in_channels, planes):
+    out = 4 * planes
+    convs = in_channels * planes + 9 * planes * planes + planes * out
+    norms = 2 * (planes + planes + out)
+    return convs + norms
+""",
+}

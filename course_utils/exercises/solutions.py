@@ -17,13 +17,22 @@ should observe, and :func:`solution` says so.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from course_utils.i18n import language
 
-__all__ = ["Solution", "SOLUTIONS", "OPEN", "solution", "reference", "checker_for"]
+__all__ = ["Solution", "SOLUTIONS", "OPEN", "solution", "reference", "checker_for", "graded"]
+
+#: set to 1 (a graded assignment's setup cell does) and solution() and reference() say no
+GRADED_VARIABLE = "COURSE_GRADED"
+
+
+def graded() -> bool:
+    """True in graded mode: ``COURSE_GRADED`` set to 1 / true / yes in the environment."""
+    return os.environ.get(GRADED_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
 
 
 @dataclass(frozen=True)
@@ -873,6 +882,15 @@ def solution(exercise: str) -> None:
     """
     key = _key(exercise)
     korean = language() == "ko"
+    if graded():
+        print(
+            f"연습 {key}: 채점되는 과제에서는 참고 답안을 볼 수 없다. 채점기의 힌트를 따라 "
+            "고쳐 보라."
+            if korean
+            else f"Exercise {key}: reference solutions are not shown in a graded assignment. "
+            "Follow the checker's hint."
+        )
+        return
     if key in OPEN:
         print(
             f"연습 {key}는 열린 문제다: 정해진 코드 답이 없다. 기대되는 결과는 노트북의 연습 "
@@ -894,6 +912,10 @@ def solution(exercise: str) -> None:
 def reference(exercise: str) -> Any:
     """The function (or value) the reference solution of ``exercise`` defines, ready to check."""
     key = _key(exercise)
+    if graded():
+        raise PermissionError(
+            f"reference solutions are off in graded mode ({GRADED_VARIABLE}=1); got {exercise!r}"
+        )
     if key in OPEN:
         raise ValueError(f"exercise {exercise!r} is open: it has no reference solution to run")
     s = SOLUTIONS[key]
