@@ -41,8 +41,7 @@ def test_one_question_per_exercise_with_the_checker_as_its_tests(lang_nn):
     for q in qs:
         if q.manual:
             assert (
-                f"name: q{q.number}\npoints: {A.MANUAL_POINTS}\nmanual: true"
-                in begins[qs.index(q)]
+                f"name: q{q.number}\npoints: {A.MANUAL_POINTS}\nmanual: true" in begins[qs.index(q)]
             )
             note = [
                 c.source for c in nb.cells if c.source.startswith(A._TEXT[lang]["grader_note"][:8])

@@ -63,6 +63,7 @@ def whole_number(value: object) -> int | None:
         return int(value)
     return None
 
+
 def check_seed(seed: object) -> int | None:
     """``seed`` of a checker's hidden cases: None (the notebook's own cases) or an int ≥ 0."""
     if seed is None:

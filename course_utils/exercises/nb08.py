@@ -16,18 +16,26 @@ import torch
 from torchvision.ops import box_convert
 
 from course_utils.detection import average_precision, box_iou, nms, precision_recall
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
 __all__ = [
     "IOU_BOXES",
     "NMS_BOXES",
     "NMS_SCORES",
     "NMS_THRESHOLD",
+    "TYPICAL_MISTAKES",
     "check_iou_by_hand",
     "check_xywh_to_cxcywh",
     "check_nms_kept",
     "check_average_precision",
 ]
+
+
+def _generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
 
 # ---------------------------------------------------------------------------------------------
 # exercise 1: IoU of two boxes, by hand
@@ -100,7 +108,9 @@ def check_iou_by_hand(value: object) -> Verdict:
 # exercise 2: a box conversion
 
 
-def _xywh_cases() -> list[torch.Tensor]:
+def _xywh_cases(seed: int | None = None) -> list[torch.Tensor]:
+    if seed is not None:
+        return _drawn_xywh_cases(seed)
     g = torch.Generator().manual_seed(8)
     cases = [torch.tensor([[10.0, 20.0, 30.0, 40.0]]), torch.zeros((0, 4))]
     for k in (1, 5, 40):
@@ -111,13 +121,34 @@ def _xywh_cases() -> list[torch.Tensor]:
     return cases
 
 
-def check_xywh_to_cxcywh(convert_fn: Callable[[torch.Tensor], torch.Tensor]) -> Verdict:
+def _drawn_xywh_cases(seed: int) -> list[torch.Tensor]:
+    """Six sets as the notebook's (one whole-pixel box, none, three random sets, a float64
+    copy), with other sizes, positions and numbers of boxes."""
+    g = _generator(seed, 802)
+    reach = float(torch.randint(50, 501, (1,), generator=g))
+    corner = torch.randint(0, int(reach), (1, 2), generator=g)
+    size = torch.randint(1, int(reach) // 2 + 1, (1, 2), generator=g)
+    cases = [torch.cat((corner, size), dim=1).float(), torch.zeros((0, 4))]
+    for low, high in ((1, 4), (4, 13), (20, 61)):
+        k = int(torch.randint(low, high, (1,), generator=g))
+        xy = torch.rand(k, 2, generator=g) * reach
+        wh = torch.rand(k, 2, generator=g) * reach / 2 + 1
+        cases.append(torch.cat((xy, wh), dim=1))
+    cases.append(cases[-1].double())
+    return cases
+
+
+def check_xywh_to_cxcywh(
+    convert_fn: Callable[[torch.Tensor], torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``convert_fn(boxes)`` turns ``(K, 4)`` xywh boxes into cxcywh directly.
 
     The answer must equal ``torchvision.ops.box_convert(boxes, "xywh", "cxcywh")``, keep
     the shape (also for K = 0) and leave its input unchanged.
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other boxes (hidden tests).
     """
-    for boxes in _xywh_cases():
+    seed = check_seed(seed)
+    for boxes in _xywh_cases(seed):
         original = boxes.clone()
         ok, got = call_answer(convert_fn, boxes)
         if not ok:
@@ -236,7 +267,9 @@ def check_nms_kept(kept: object) -> Verdict:
 # exercise 4: AP of a ranked list
 
 
-def _ap_cases() -> list[tuple[list[bool], int]]:
+def _ap_cases(seed: int | None = None) -> list[tuple[list[bool], int]]:
+    if seed is not None:
+        return _drawn_ap_cases(seed)
     cases = [
         ([True, False, False, True, True], 3),  # the notebook's worked class "square"
         ([True, True, False], 4),  # an object never found
@@ -246,6 +279,19 @@ def _ap_cases() -> list[tuple[list[bool], int]]:
     rng = np.random.default_rng(88)
     while len(cases) < 30:
         k = int(rng.integers(1, 15))
+        flags = (rng.random(k) < rng.uniform(0.2, 0.9)).tolist()
+        cases.append((flags, int(sum(flags) + rng.integers(0, 4)) or 1))
+    return cases
+
+
+def _drawn_ap_cases(seed: int) -> list[tuple[list[bool], int]]:
+    """30 other ranked lists; the first starts FP, TP, TP (the envelope matters) and has more
+    objects than detections (num_gt, the TPs and the list's length all differ)."""
+    rng = np.random.default_rng([804, seed])
+    flags = [False, True, True, *(rng.random(int(rng.integers(0, 8))) < 0.5).tolist()]
+    cases = [(flags, len(flags) + int(rng.integers(1, 4)))]
+    while len(cases) < 30:
+        k = int(rng.integers(1, 21))
         flags = (rng.random(k) < rng.uniform(0.2, 0.9)).tolist()
         cases.append((flags, int(sum(flags) + rng.integers(0, 4)) or 1))
     return cases
@@ -262,14 +308,18 @@ def _raw_area(precision: torch.Tensor, recall: torch.Tensor) -> float:
     return float((steps * precision).sum())
 
 
-def check_average_precision(ap_fn: Callable[[list[bool], int], float]) -> Verdict:
+def check_average_precision(
+    ap_fn: Callable[[list[bool], int], float], *, seed: int | None = None
+) -> Verdict:
     """Exercise 4: ``ap_fn(is_tp, num_gt)`` is the all-point AP of a ranked list.
 
     ``is_tp`` lists the detections best score first (True: a true positive); ``num_gt``
     counts the objects. The answer must equal the area under the precision envelope
     (VOC 2010+ "all points", :func:`course_utils.detection.average_precision`).
+    ``seed``: None checks the notebook's lists; an int ≥ 0 draws 30 other lists (hidden tests).
     """
-    for flags, num_gt in _ap_cases():
+    seed = check_seed(seed)
+    for flags, num_gt in _ap_cases(seed):
         ok, got = call_answer(ap_fn, list(flags), num_gt)
         if not ok:
             return report(False, got)
@@ -300,3 +350,33 @@ def check_average_precision(ap_fn: Callable[[list[bool], int], float]) -> Verdic
             hint = "sum (recall step) × (envelope precision) over the detections where recall grows"
         return report(False, f"wrong for {where}: {hint}")
     return report(True, "equals the library's all-point AP on 30 ranked lists")
+
+
+# ---------------------------------------------------------------------------------------------
+# one typical mistake per exercise: code a student might write, which its checker rejects
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # the union counts the overlap twice: area A + area B, the intersection not subtracted
+    "08.1": "iou_answer = 400 / (1200 + 1600)\n",
+    # the centre a whole width and height from the corner, not half of them
+    "08.2": """
+import torch
+
+
+def xywh_to_cxcywh(boxes):
+    x, y, w, h = boxes.unbind(-1)
+    return torch.stack((x + w, y + h, w, h), dim=-1)
+""",
+    # the chain effect forgotten: box 1, itself suppressed by box 0, still suppresses box 2
+    "08.3": "kept = [4, 0, 3]\n",
+    # no envelope (the notebook's starter): the raw precision at each TP times the recall step
+    "08.4": """
+def ap_all_points(is_tp, num_gt):
+    tp, ap = 0, 0.0
+    for rank, flag in enumerate(is_tp, start=1):
+        if flag:
+            tp += 1
+            ap += (tp / rank) * (1 / num_gt)
+    return ap
+""",
+}

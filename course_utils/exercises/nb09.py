@@ -9,17 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from course_utils.detection import box_iou, cxcywh_to_xyxy, encode_boxes, xyxy_to_cxcywh
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
 __all__ = [
+    "TYPICAL_MISTAKES",
     "check_regression_targets",
     "check_context_box",
     "check_proposal_labels",
     "context_box_reference",
 ]
+
+
+def _generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
+
+def _randint(low: int, high: int, g: torch.Generator) -> int:
+    """One int drawn from ``low`` to ``high`` (both included)."""
+    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _random_boxes(k: int, g: torch.Generator, size: float = 128.0) -> torch.Tensor:
@@ -43,25 +56,48 @@ def _check_tensor_result(got: object, like: torch.Tensor, where: str) -> str | N
 # exercise 1: the box-regression targets of the R-CNN paper
 
 
-def _target_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _target_pairs(k: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``k`` objects and proposals that are shifted and resized versions of them."""
+    gt = _random_boxes(k, g).float()
+    c = xyxy_to_cxcywh(gt)
+    shift = (torch.rand(k, 2, generator=g) - 0.5) * 0.6 * c[:, 2:]
+    scale = torch.exp((torch.rand(k, 2, generator=g) - 0.5) * 0.8)
+    return cxcywh_to_xyxy(torch.cat((c[:, :2] + shift, c[:, 2:] * scale), 1)), gt
+
+
+def _target_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    if seed is not None:
+        return _drawn_target_cases(seed)
     g = torch.Generator().manual_seed(9)
     cases = [
         (torch.tensor([[0.0, 0.0, 10.0, 10.0]]), torch.tensor([[1.0, 0.0, 11.0, 20.0]])),
         (torch.zeros((0, 4)), torch.zeros((0, 4))),
     ]
     for k in (3, 25):
-        gt = _random_boxes(k, g).float()
-        c = xyxy_to_cxcywh(gt)  # proposals: shifted and resized versions of the objects
-        shift = (torch.rand(k, 2, generator=g) - 0.5) * 0.6 * c[:, 2:]
-        scale = torch.exp((torch.rand(k, 2, generator=g) - 0.5) * 0.8)
-        cases.append((cxcywh_to_xyxy(torch.cat((c[:, :2] + shift, c[:, 2:] * scale), 1)), gt))
+        cases.append(_target_pairs(k, g))
+    p, gt = cases[-1]
+    cases.append((p.double(), gt.double()))
+    return cases
+
+
+def _drawn_target_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The notebook's five sets (one whole-pixel pair, none, two random sets, a float64 copy),
+    with other boxes and other numbers of them."""
+    g = _generator(seed, 901)
+    gt = _random_boxes(1, g).round().float()  # at least 3 × 3 pixels
+    shift = torch.randint(-3, 4, (1, 2), generator=g).float()
+    grow = torch.tensor([[-2.0, -1.0, 1.0, 2.0, 3.0]])[:, torch.randint(5, (2,), generator=g)]
+    p = torch.cat((gt[:, :2] + shift, gt[:, 2:] + shift + grow), dim=1)  # other size and centre
+    cases = [(p, gt), (torch.zeros((0, 4)), torch.zeros((0, 4)))]
+    for low, high in ((2, 8), (10, 40)):
+        cases.append(_target_pairs(_randint(low, high, g), g))
     p, gt = cases[-1]
     cases.append((p.double(), gt.double()))
     return cases
 
 
 def check_regression_targets(
-    targets_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    targets_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], *, seed: int | None = None
 ) -> Verdict:
     """Exercise 1: ``targets_fn(proposals, gt_boxes)`` gives the paper's ``(tx, ty, tw, th)``.
 
@@ -69,8 +105,10 @@ def check_regression_targets(
     answer is ``(K, 4)``, unweighted: ``tx = (gx − px)/pw``, ``ty = (gy − py)/ph``,
     ``tw = log(gw/pw)``, ``th = log(gh/ph)`` with centres and sizes. It must equal
     ``encode_boxes(proposals, gt_boxes, weights=(1, 1, 1, 1))``.
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other boxes (hidden tests).
     """
-    for proposals, gt in _target_cases():
+    seed = check_seed(seed)
+    for proposals, gt in _target_cases(seed):
         originals = (proposals.clone(), gt.clone())
         ok, got = call_answer(targets_fn, proposals, gt)
         if not ok:
@@ -126,7 +164,9 @@ def context_box_reference(boxes: torch.Tensor, warp_size: int, context: int) -> 
     return cxcywh_to_xyxy(torch.cat((c[:, :2], c[:, 2:] * grow), dim=1))
 
 
-def _context_cases() -> list[tuple[torch.Tensor, int, int]]:
+def _context_cases(seed: int | None = None) -> list[tuple[torch.Tensor, int, int]]:
+    if seed is not None:
+        return _drawn_context_cases(seed)
     g = torch.Generator().manual_seed(19)
     return [
         (torch.tensor([[20.0, 30.0, 76.0, 44.0]]), 64, 4),
@@ -134,6 +174,22 @@ def _context_cases() -> list[tuple[torch.Tensor, int, int]]:
         (_random_boxes(10, g).float(), 227, 16),  # the paper's setting
         (_random_boxes(5, g).float(), 32, 0),
         (torch.zeros((0, 4)), 64, 4),
+    ]
+
+
+def _drawn_context_cases(seed: int) -> list[tuple[torch.Tensor, int, int]]:
+    """As the notebook's cases (one box, three random sets, none; three warp sizes, one
+    without context), with other boxes, warp sizes (16 to 256) and contexts."""
+    g = _generator(seed, 902)
+    warps = (torch.randperm(241, generator=g)[:3] + 16).tolist()  # three different sizes
+    contexts = [_randint(1, (w - 8) // 4, g) for w in warps[:2]]  # warp − 2·context ≥ w / 2
+    one = _random_boxes(1, g).round().float()
+    return [
+        (one, warps[0], contexts[0]),
+        (_random_boxes(_randint(2, 12, g), g).float(), warps[0], contexts[0]),
+        (_random_boxes(_randint(2, 12, g), g).float(), warps[1], contexts[1]),
+        (_random_boxes(_randint(2, 12, g), g).float(), warps[2], 0),
+        (torch.zeros((0, 4)), warps[0], contexts[0]),
     ]
 
 
@@ -168,15 +224,20 @@ def _context_hint(got: torch.Tensor, boxes: torch.Tensor, warp: int, ctx: int) -
     return hint
 
 
-def check_context_box(context_fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> Verdict:
+def check_context_box(
+    context_fn: Callable[[torch.Tensor, int, int], torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``context_fn(boxes, warp_size, context)`` is the region R-CNN warps.
 
     ``boxes`` ``(K, 4)`` xyxy pixels; the answer ``(K, 4)`` must be each box grown about
     its centre so that after warping to ``warp_size × warp_size`` the box fills the
     central ``warp_size − 2·context`` pixels and ``context`` warped pixels of surroundings
     remain on every side (what ``RCNN.warp`` cuts out).
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other boxes, warp sizes and
+    contexts (hidden tests).
     """
-    for boxes, warp, ctx in _context_cases():
+    seed = check_seed(seed)
+    for boxes, warp, ctx in _context_cases(seed):
         original = boxes.clone()
         ok, got = call_answer(context_fn, boxes, warp, ctx)
         if not ok:
@@ -209,7 +270,23 @@ def _label_reference(proposals: torch.Tensor, gt_boxes: torch.Tensor, gt_labels:
     return torch.where(best_iou >= fg_iou, gt_labels[best], torch.zeros_like(best))
 
 
-def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+def _jittered_labels(k: int, n: int, g: torch.Generator,
+                     classes: int = 4) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:  # fmt: skip
+    """``k`` proposals, half of them jittered copies of ``n`` objects, half random; labels."""
+    gt = _random_boxes(n, g).float()
+    labels = torch.randint(1, classes, (n,), generator=g)
+    near = gt[torch.randint(n, (k // 2,), generator=g)]
+    wh = (near[:, 2:] - near[:, :2]).repeat(1, 2)
+    jitter = near + (torch.rand(k // 2, 4, generator=g) - 0.5) * 0.5 * wh
+    jitter = torch.cat(
+        (jitter[:, :2].minimum(jitter[:, 2:] - 1), jitter[:, 2:].maximum(jitter[:, :2] + 1)), 1
+    )
+    return torch.cat((jitter, _random_boxes(k - k // 2, g).float())), gt, labels
+
+
+def _label_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    if seed is not None:
+        return _drawn_label_cases(seed)
     g = torch.Generator().manual_seed(29)
     cases = [
         # IoU exactly 0.5 (100 / 200) counts as an object
@@ -222,28 +299,55 @@ def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         (_random_boxes(6, g).float(), torch.zeros((0, 4)), torch.zeros(0, dtype=torch.int64)),
     ]  # fmt: skip
     for k, n in ((40, 3), (120, 4)):
-        gt = _random_boxes(n, g).float()
-        labels = torch.randint(1, 4, (n,), generator=g)
-        near = gt[torch.randint(n, (k // 2,), generator=g)]
-        wh = (near[:, 2:] - near[:, :2]).repeat(1, 2)
-        jitter = near + (torch.rand(k // 2, 4, generator=g) - 0.5) * 0.5 * wh
-        jitter = torch.cat(
-            (jitter[:, :2].minimum(jitter[:, 2:] - 1), jitter[:, 2:].maximum(jitter[:, :2] + 1)), 1
-        )
-        cases.append((torch.cat((jitter, _random_boxes(k - k // 2, g).float())), gt, labels))
+        cases.append(_jittered_labels(k, n, g))
+    return cases
+
+
+def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """The notebook's edge cases moved, scaled by a whole factor and maybe mirrored about the
+    diagonal (so their IoUs stay exactly 0.5 and above), other classes, and two other random
+    images."""
+    g = _generator(seed, 903)
+
+    def moved(*boxes: torch.Tensor) -> list[torch.Tensor]:
+        scale = _randint(1, 4, g)
+        shift = torch.randint(0, 61, (2,), generator=g).float().repeat(2)
+        order = [1, 0, 3, 2] if _randint(0, 1, g) else [0, 1, 2, 3]
+        return [b[:, order] * scale + shift for b in boxes]
+
+    classes = (torch.randperm(5, generator=g) + 2)[:2]  # two classes, neither 0 nor 1 (indices)
+    cases = [
+        # IoU exactly 0.5 counts as an object
+        (*moved(torch.tensor([[0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0]]),
+                torch.tensor([[0.0, 0.0, 10.0, 20.0]])), classes[:1]),
+        # two objects overlap the proposal by ≥ 0.5: the better one (the second) wins
+        (*moved(torch.tensor([[0.0, 0.0, 10.0, 11.0], [0.0, 0.0, 4.0, 4.0]]),
+                torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 12.0]])), classes),
+        # an image without objects: every proposal is background
+        (_random_boxes(_randint(3, 10, g), g).float(), torch.zeros((0, 4)),
+         torch.zeros(0, dtype=torch.int64)),
+    ]  # fmt: skip
+    for low, high in ((10, 40), (60, 120)):
+        k, n = 2 * _randint(low // 2, high // 2, g), _randint(1, 5, g)
+        cases.append(_jittered_labels(k, n, g, classes=6))
     return cases
 
 
 def check_proposal_labels(
     label_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 3: ``label_fn(proposals, gt_boxes, gt_labels)`` labels proposals for training.
 
     A proposal takes the class of the object it overlaps most when that IoU is ≥ 0.5, and
     is background (label 0) otherwise. Returns a ``(P,)`` int64 tensor. This is the rule
     of ``sample_proposals`` (before it draws a balanced mini-batch).
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other boxes and classes
+    (hidden tests).
     """
-    for proposals, gt, gt_labels in _label_cases():
+    seed = check_seed(seed)
+    for proposals, gt, gt_labels in _label_cases(seed):
         ok, got = call_answer(label_fn, proposals.clone(), gt.clone(), gt_labels.clone())
         if not ok:
             return report(False, got)
@@ -291,3 +395,43 @@ def check_proposal_labels(
             f"wrong for {where}: compare each proposal with every object (IoU), keep the best",
         )
     return report(True, "the labelling rule of sample_proposals, edge cases included")
+
+
+# ---------------------------------------------------------------------------------------------
+# one typical mistake per exercise: code a student might write, which its checker rejects
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # tx, ty from the top-left corners instead of the centres
+    "09.1": """
+import torch
+
+
+def regression_targets(proposals, gt_boxes):
+    p_size = proposals[:, 2:] - proposals[:, :2]
+    g_size = gt_boxes[:, 2:] - gt_boxes[:, :2]
+    shift = (gt_boxes[:, :2] - proposals[:, :2]) / p_size
+    return torch.cat((shift, torch.log(g_size / p_size)), dim=1)
+""",
+    # the context in image pixels (the notebook's starter), not in warped pixels
+    "09.2": """
+import torch
+
+
+def context_box(boxes, warp_size, context):
+    return boxes + torch.tensor([-context, -context, context, context])
+""",
+    # IoU > 0.5 instead of ≥ 0.5: a proposal at exactly 0.5 made background
+    "09.3": """
+import torch
+
+from course_utils.detection import box_iou
+
+
+def proposal_labels(proposals, gt_boxes, gt_labels):
+    labels = torch.zeros(len(proposals), dtype=torch.int64)
+    if len(gt_boxes):
+        best_iou, best = box_iou(gt_boxes, proposals).max(dim=0)
+        labels = torch.where(best_iou > 0.5, gt_labels[best], labels)
+    return labels
+""",
+}

@@ -17,11 +17,12 @@ import torch.nn.functional as F
 from torchvision.ops import roi_pool
 
 from course_utils.detection.roi_heads import box_head_loss
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
 __all__ = [
     "ROI_PROPOSAL",
     "ROI_STRIDE",
+    "TYPICAL_MISTAKES",
     "check_roi_cells",
     "check_roi_pool_one",
     "check_multitask_loss",
@@ -33,6 +34,17 @@ __all__ = [
 #: Exercise 1's proposal (x1, y1, x2, y2) in image pixels, and the backbone's stride.
 ROI_PROPOSAL: tuple[float, float, float, float] = (21.0, 38.0, 90.0, 75.0)
 ROI_STRIDE = 4
+
+
+def _generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
+
+def _randint(low: int, high: int, g: torch.Generator) -> int:
+    """One int drawn from ``low`` to ``high`` (both included)."""
+    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _c_round(v: float) -> int:
@@ -117,7 +129,17 @@ def _roi_pool_variant(feature: torch.Tensor, box: torch.Tensor, out: int, scale:
     return result
 
 
-def _pool_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+def _random_region(size: int, scale: float, g: torch.Generator) -> torch.Tensor:
+    """A random box (image pixels) of at least one pixel whose corner lies on a size² map."""
+    extent = size / scale
+    corner = torch.rand(2, generator=g) * extent * 0.8
+    wh = torch.rand(2, generator=g) * (extent - corner) + 1
+    return torch.cat((corner, corner + wh))
+
+
+def _pool_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+    if seed is not None:
+        return _drawn_pool_cases(seed)
     g = torch.Generator().manual_seed(10)
     cases = [
         # one cell of the map for each pixel: output 2×2 of a 4×4 map
@@ -129,10 +151,7 @@ def _pool_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
     for size, scale, out in ((32, 0.25, 7), (16, 0.5, 3), (12, 1 / 16, 2), (20, 0.25, 7)):
         for _ in range(4):
             feature = torch.randperm(size * size, generator=g).float().reshape(size, size)
-            extent = size / scale
-            corner = torch.rand(2, generator=g) * extent * 0.8
-            wh = torch.rand(2, generator=g) * (extent - corner) + 1
-            cases.append((feature, torch.cat((corner, corner + wh)), out, scale))
+            cases.append((feature, _random_region(size, scale, g), out, scale))
     # a region smaller than the output grid (bins share cells) and one that leaves the map
     feature = torch.randperm(400, generator=g).float().reshape(20, 20)
     cases.append((feature, torch.tensor([40.0, 40.0, 47.0, 45.0]), 7, 0.25))
@@ -140,8 +159,48 @@ def _pool_cases() -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
     return cases
 
 
+def _drawn_pool_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int, float]]:
+    """20 regions as the notebook's: one on a small map at scale 1 (bins of whole cells), one
+    at stride 4 whose corners project onto halves (C's round, Python's and floor differ), four
+    maps of other sizes, scales and outputs with four regions each, a region smaller than the
+    output grid and one that leaves the map."""
+    g = _generator(seed, 1002)
+
+    def feature_map(height: int, width: int) -> torch.Tensor:
+        return torch.randperm(height * width, generator=g).float().reshape(height, width)
+
+    out = _randint(2, 3, g)  # bins of whole cells, as the notebook's first case
+    w, h = out * _randint(1, 2, g), out * _randint(1, 2, g)
+    n = max(w, h) + _randint(0, 3, g)
+    x1, y1 = _randint(0, n - w, g), _randint(0, n - h, g)
+    box = torch.tensor([x1, y1, x1 + w - 1, y1 + h - 1])  # w × h cells, the last ones included
+    cases = [(feature_map(n, n), box.float(), out, 1.0)]
+    size = _randint(24, 40, g)
+    x1, y1 = _randint(0, size // 2, g), 2 * _randint(0, size // 4, g) + 1
+    x2 = 2 * _randint((x1 + 4) // 2 + 1, (size - 1) // 2, g)  # even: C's round and Python's differ
+    y2 = _randint(y1 + 3, size - 1, g)  # y1 odd: Python's round differs from floor
+    box = torch.tensor([x1, y1, x2, y2]) * 4.0 + 2.0  # each corner at the middle of a stride-4 cell
+    cases.append((feature_map(size, size), box, _randint(5, 7, g), 0.25))
+    for _ in range(4):
+        size, out = _randint(8, 40, g), _randint(2, 7, g)
+        scale = (1.0, 0.5, 0.25, 0.125, 1 / 16)[_randint(0, 4, g)]
+        for _ in range(4):
+            cases.append((feature_map(size, size), _random_region(size, scale, g), out, scale))
+    size = _randint(16, 24, g)
+    feature = feature_map(size, size)
+    corner = torch.randint(0, 4 * size - 12, (2,), generator=g).float()
+    small = torch.cat((corner, corner + torch.randint(2, 9, (2,), generator=g)))  # ≤ 3 cells
+    cases.append((feature, small, 7, 0.25))
+    corner = torch.randint(2 * size, 3 * size, (2,), generator=g).float()
+    beyond = torch.cat((corner, corner + torch.randint(2 * size, 3 * size, (2,), generator=g)))
+    cases.append((feature, beyond, 7, 0.25))  # past the map's right and bottom edges
+    return cases
+
+
 def check_roi_pool_one(
     pool_fn: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 2: ``pool_fn(feature, box, output_size, spatial_scale)`` RoI-max-pools one region.
 
@@ -150,8 +209,11 @@ def check_roi_pool_one(
     bit: coordinates × scale rounded (halves away from zero), the region spans
     ``x2 − x1 + 1`` cells, bin ``i`` covers cells ``floor(i·bin)`` to ``ceil((i+1)·bin)``,
     clipped to the map; an empty bin is 0.
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other maps, regions, output
+    sizes and scales (hidden tests).
     """
-    for feature, box, out, scale in _pool_cases():
+    seed = check_seed(seed)
+    for feature, box, out, scale in _pool_cases(seed):
         ok, got = call_answer(pool_fn, feature.clone(), box.clone(), out, scale)
         if not ok:
             return report(False, got)
@@ -191,19 +253,41 @@ def check_roi_pool_one(
 # exercise 3: the multi-task loss
 
 
-def _loss_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
+_LossCase = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def _loss_batch(regions: int, classes: int, positives: int, g: torch.Generator) -> _LossCase:
+    """Logits, deltas, labels (``positives`` objects) and targets of one sampled batch."""
+    logits = torch.randn(regions, classes, generator=g) * 2
+    deltas = torch.randn(regions, 4 * classes, generator=g) * 0.5
+    labels = torch.zeros(regions, dtype=torch.int64)
+    labels[:positives] = torch.randint(1, classes, (positives,), generator=g)
+    labels = labels[torch.randperm(regions, generator=g)]
+    targets = torch.randn(regions, 4, generator=g) * 0.5
+    targets[labels == 0] = 0.0  # background regions have no regression target
+    targets[torch.where(labels > 0)[0][:1]] += 3.0  # an outlier: smooth L1 and L2 differ most
+    return logits, deltas, labels, targets
+
+
+def _loss_cases(seed: int | None = None) -> list[_LossCase]:
+    if seed is not None:
+        return _drawn_loss_cases(seed)
     g = torch.Generator().manual_seed(100)
     cases = []
     for regions, classes, positives in ((8, 4, 3), (64, 4, 16), (32, 6, 8), (16, 4, 0)):
-        logits = torch.randn(regions, classes, generator=g) * 2
-        deltas = torch.randn(regions, 4 * classes, generator=g) * 0.5
-        labels = torch.zeros(regions, dtype=torch.int64)
-        labels[:positives] = torch.randint(1, classes, (positives,), generator=g)
-        labels = labels[torch.randperm(regions, generator=g)]
-        targets = torch.randn(regions, 4, generator=g) * 0.5
-        targets[labels == 0] = 0.0  # background regions have no regression target
-        targets[torch.where(labels > 0)[0][:1]] += 3.0  # an outlier: smooth L1 and L2 differ most
-        cases.append((logits, deltas, labels, targets))
+        cases.append(_loss_batch(regions, classes, positives, g))
+    return cases
+
+
+def _drawn_loss_cases(seed: int) -> list[_LossCase]:
+    """Four batches of other sizes (4 to 64 regions, 2 to 8 classes), the last without
+    objects, the others with objects in up to half of their regions."""
+    g = _generator(seed, 1003)
+    cases = []
+    for last in (False, False, False, True):
+        regions, classes = _randint(4, 64, g), _randint(2, 8, g)
+        positives = 0 if last else _randint(1, regions // 2, g)
+        cases.append(_loss_batch(regions, classes, positives, g))
     return cases
 
 
@@ -251,7 +335,7 @@ def _loss_variants(logits, deltas, labels, targets) -> dict[str, float]:
     }
 
 
-def check_multitask_loss(loss_fn: Callable[..., object]) -> Verdict:
+def check_multitask_loss(loss_fn: Callable[..., object], *, seed: int | None = None) -> Verdict:
     """Exercise 3: ``loss_fn(class_logits, box_deltas, labels, targets)`` is Fast R-CNN's loss.
 
     ``class_logits`` ``(R, C)``, ``box_deltas`` ``(R, 4·C)``, ``labels`` ``(R,)`` (0 =
@@ -259,8 +343,11 @@ def check_multitask_loss(loss_fn: Callable[..., object]) -> Verdict:
     the sum of the two terms of :func:`course_utils.detection.roi_heads.box_head_loss`:
     mean cross-entropy + smooth-L1 (β = 1/9) of the true class's deltas over object regions,
     divided by R.
+    ``seed``: None checks the notebook's batches; an int ≥ 0 draws four other batches (hidden
+    tests).
     """
-    for logits, deltas, labels, targets in _loss_cases():
+    seed = check_seed(seed)
+    for logits, deltas, labels, targets in _loss_cases(seed):
         args = (logits.clone(), deltas.clone(), labels.clone(), targets.clone())
         ok, got = call_answer(loss_fn, *args)
         if not ok:
@@ -283,3 +370,52 @@ def check_multitask_loss(loss_fn: Callable[..., object]) -> Verdict:
                 return report(False, f"wrong for {where}: {hint}")
         return report(False, f"wrong for {where}: write the two terms separately and check each")
     return report(True, "equals box_head_loss on four batches, one without objects")
+
+
+# ---------------------------------------------------------------------------------------------
+# one typical mistake per exercise: code a student might write, which its checker rejects
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # rounded down (floor) instead of to the nearest cell
+    "10.1": """
+# (21, 38, 90, 75) / 4 = (5.25, 9.5, 22.5, 18.75), each rounded down
+cells = (5, 9, 22, 18)
+""",
+    # off by one: the region spans x2 − x1 cells, its last cell left out (no + 1)
+    "10.2": """
+import math
+
+import torch
+
+
+def roi_pool_one(feature, box, output_size, spatial_scale):
+    height, width = feature.shape
+    scale = torch.tensor(spatial_scale)
+    x1, y1, x2, y2 = (math.floor(float(v * scale) + 0.5) for v in box)
+    bin_w = torch.tensor(max(x2 - x1, 1), dtype=torch.float32) / output_size
+    bin_h = torch.tensor(max(y2 - y1, 1), dtype=torch.float32) / output_size
+    out = torch.zeros(output_size, output_size)
+    for i in range(output_size):
+        h0 = min(max(int(torch.floor(i * bin_h)) + y1, 0), height)
+        h1 = min(max(int(torch.ceil((i + 1) * bin_h)) + y1, 0), height)
+        for j in range(output_size):
+            w0 = min(max(int(torch.floor(j * bin_w)) + x1, 0), width)
+            w1 = min(max(int(torch.ceil((j + 1) * bin_w)) + x1, 0), width)
+            if h1 > h0 and w1 > w0:
+                out[i, j] = feature[h0:h1, w0:w1].max()
+    return out
+""",
+    # the box term divided by the number of object regions, not of all regions
+    "10.3": """
+import torch
+import torch.nn.functional as F
+
+
+def multitask_loss(class_logits, box_deltas, labels, targets):
+    classification = F.cross_entropy(class_logits, labels)
+    fg = torch.where(labels > 0)[0]
+    deltas = box_deltas.reshape(len(labels), -1, 4)[fg, labels[fg]]
+    box = F.smooth_l1_loss(deltas, targets[fg], beta=1 / 9, reduction="sum") / max(1, len(fg))
+    return classification + box
+""",
+}

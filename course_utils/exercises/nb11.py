@@ -7,8 +7,10 @@ off, names the usual mistake it looks like, never the expected value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 
 from course_utils.detection import (
@@ -18,9 +20,20 @@ from course_utils.detection import (
     match_anchors,
     proposal_recall,
 )
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_cell_anchors", "check_label_anchors", "check_recall_at_k"]
+__all__ = ["TYPICAL_MISTAKES", "check_cell_anchors", "check_label_anchors", "check_recall_at_k"]
+
+
+def _generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
+
+def _randint(low: int, high: int, g: torch.Generator) -> int:
+    """One int drawn from ``low`` to ``high`` (both included)."""
+    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _as_boxes(value: object, what: str) -> tuple[torch.Tensor | None, str]:
@@ -39,6 +52,37 @@ _CELL_CASES: list[tuple[tuple[float, ...], tuple[float, ...]]] = [
     ((20.0, 40.0), (0.25, 1.0, 4.0)),
     ((50.0,), (0.5, 2.0)),
 ]
+
+#: The aspect ratios hidden cases draw from (they print short).
+_RATIOS = (0.25, 0.4, 0.5, 0.8, 1.0, 1.25, 2.0, 2.5, 4.0)
+
+
+def _near_a_half(sizes: Sequence[float], ratios: Sequence[float]) -> bool:
+    """Whether a half side lies within 0.001 of a half pixel without being one: rounding it
+    might then depend on float32 or float64 arithmetic."""
+    for r in ratios:
+        for s in sizes:
+            for v in (s * math.sqrt(r) / 2, s / math.sqrt(r) / 2):
+                off = abs(v - math.floor(v) - 0.5)
+                if 0 < off < 1e-3:
+                    return True
+    return False
+
+
+def _cell_cases(seed: int | None = None) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """The notebook's settings, or for ``seed`` the paper's and four drawn ones (1 to 4 sizes
+    from 8 to 512 pixels, 1 to 4 ratios from ``_RATIOS``)."""
+    if seed is None:
+        return _CELL_CASES
+    g = _generator(seed, 1101)
+    cases = [_CELL_CASES[1]]
+    while len(cases) < 5:
+        sizes = tuple(float(s) for s in (torch.randperm(505, generator=g)[: _randint(1, 4, g)] + 8))
+        picked = torch.randperm(len(_RATIOS), generator=g)[: _randint(1, 4, g)].tolist()
+        ratios = tuple(_RATIOS[i] for i in picked)
+        if not _near_a_half(sizes, ratios):
+            cases.append((sizes, ratios))
+    return cases
 
 
 def _unrounded(sizes: Sequence[float], ratios: Sequence[float], **kw: bool) -> torch.Tensor:
@@ -63,14 +107,20 @@ def _unrounded(sizes: Sequence[float], ratios: Sequence[float], **kw: bool) -> t
 
 def check_cell_anchors(
     anchors_fn: Callable[[Sequence[float], Sequence[float]], torch.Tensor],
+    *,
+    seed: int | None = None,
 ) -> Verdict:
     """Exercise 1: ``anchors_fn(sizes, aspect_ratios)`` returns the ``(A, 4)`` anchors of one cell.
 
     Centred on (0, 0), xyxy, ratio-major (all sizes of the first ratio, then the next),
     ``aspect_ratio = height / width``, area ``size²``, corners rounded to whole pixels:
     :func:`course_utils.detection.base_anchors` (and torchvision's ``AnchorGenerator``).
+    ``seed``: None checks the notebook's settings; an int ≥ 0 draws four other settings besides
+    the paper's (hidden tests).
     """
-    for sizes, ratios in _CELL_CASES:
+    seed = check_seed(seed)
+    cases = _cell_cases(seed)
+    for sizes, ratios in cases:
         ok, got = call_answer(anchors_fn, list(sizes), list(ratios))
         if not ok:
             return report(False, got)
@@ -110,16 +160,18 @@ def check_cell_anchors(
             f"wrong for {where}: for each ratio r and size s, h = s·√r, w = s/√r, box "
             "(−w/2, −h/2, w/2, h/2)",
         )
-    return report(True, f"equals base_anchors for {len(_CELL_CASES)} settings, the paper's too")
+    return report(True, f"equals base_anchors for {len(cases)} settings, the paper's too")
 
 
 # ---------------------------------------------------------------------------------------------
 # exercise 2: label the anchors for the RPN loss
 
 
-def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _label_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
     from course_utils.detection import generate_anchors
 
+    if seed is not None:
+        return _drawn_label_cases(seed)
     g = torch.Generator().manual_seed(11)
     anchors = generate_anchors((8, 8), 8, (12.0, 24.0), (0.5, 1.0, 2.0))  # a 64×64 image
     cases = [
@@ -151,14 +203,75 @@ def _label_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
     return cases
 
 
-def check_label_anchors(label_fn: Callable[..., torch.Tensor]) -> Verdict:
+def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The notebook's eight cases with other numbers: its hand-made examples moved, scaled by a
+    whole factor and maybe mirrored about the diagonal (IoUs stay exactly 0.9, 0.7, 0.3, …),
+    and another anchor grid (6 to 10 cells of stride 4 or 8, two sizes from 12 to 32) with a
+    small object no anchor covers by IoU 0.3, no object, and random objects."""
+    from course_utils.detection import generate_anchors
+
+    g = _generator(seed, 1102)
+    cells, stride = _randint(6, 10, g), (4, 8)[_randint(0, 1, g)]
+    sizes = tuple(float(s) for s in sorted((torch.randperm(21, generator=g)[:2] + 12).tolist()))
+    anchors = generate_anchors((cells, cells), stride, sizes, (0.5, 1.0, 2.0))
+    image = cells * stride
+
+    def moved(anchors: torch.Tensor, gt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scale = _randint(1, 3, g)
+        shift = torch.randint(0, 41, (2,), generator=g).float().repeat(2)
+        order = [1, 0, 3, 2] if _randint(0, 1, g) else [0, 1, 2, 3]
+        return anchors[:, order] * scale + shift, gt[:, order] * scale + shift
+
+    def objects(n: int) -> torch.Tensor:
+        xy = torch.rand(n, 2, generator=g) * (image - 20)
+        wh = torch.rand(n, 2, generator=g) * 16 + 6
+        return torch.cat((xy, xy + wh), dim=1).round()
+
+    # an object of at most 4 × 4 pixels (IoU < 0.3 with every anchor, at least 8 × 17 pixels)
+    # centred half-way between two cells: its best anchors come in tied, mirrored pairs
+    x, y = _randint(1, cells - 3, g), _randint(1, cells - 3, g)
+    centre = [(2 * x + 1) * stride // 2, y * stride]
+    if _randint(0, 1, g):
+        centre = [x * stride, (2 * y + 1) * stride // 2]
+    half = torch.randint(1, 3, (2,), generator=g)
+    small = torch.cat((torch.tensor(centre) - half, torch.tensor(centre) + half))[None].float()
+    return [
+        # best IoUs 0.9, 0.67, 0 → positive, ignored, negative
+        moved(
+            torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 6.0], [50.0, 50.0, 60.0, 60.0]]),
+            torch.tensor([[0.0, 0.0, 10.0, 9.0]]),
+        ),
+        (anchors, small),  # only the low-quality rule gives it an anchor
+        # exactly on the thresholds: IoU 0.7 is positive, IoU 0.3 is ignored (not background)
+        moved(
+            torch.tensor(
+                [
+                    [0.0, 0.0, 10.0, 10.0],
+                    [0.0, 0.0, 10.0, 7.0],
+                    [0.0, 0.0, 10.0, 3.0],
+                    [60.0, 60.0, 70.0, 70.0],
+                ]
+            ),
+            torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
+        ),
+        (anchors, torch.zeros((0, 4))),  # no object: all background
+        *((anchors, objects(_randint(low, high, g))) for low, high in ((1, 2), (3, 4), (5, 7))),
+    ]
+
+
+def check_label_anchors(
+    label_fn: Callable[..., torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 2: ``label_fn(anchors, gt_boxes)`` gives each anchor 1 (object), 0 (background) or −1.
 
     The Faster R-CNN rule with ``pos_iou = 0.7`` and ``neg_iou = 0.3``: best IoU ≥ 0.7 → 1,
     < 0.3 → 0, in between → −1 (ignored); and every object's best anchor(s) (ties
     included) → 1 whatever their IoU. As ``anchor_labels(match_anchors(anchors, gt))``.
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other anchors and objects
+    (hidden tests).
     """
-    for anchors, gt in _label_cases():
+    seed = check_seed(seed)
+    for anchors, gt in _label_cases(seed):
         ok, got = call_answer(label_fn, anchors.clone(), gt.clone())
         if not ok:
             return report(False, got)
@@ -221,7 +334,11 @@ def check_label_anchors(label_fn: Callable[..., torch.Tensor]) -> Verdict:
 # exercise 3: proposal recall of the top k
 
 
-def _recall_cases() -> list[tuple[list[torch.Tensor], list[torch.Tensor], int, float]]:
+def _recall_cases(
+    seed: int | None = None,
+) -> list[tuple[list[torch.Tensor], list[torch.Tensor], int, float]]:
+    if seed is not None:
+        return _drawn_recall_cases(seed)
     g = torch.Generator().manual_seed(111)
 
     def boxes(n: int, size: float) -> torch.Tensor:
@@ -243,14 +360,57 @@ def _recall_cases() -> list[tuple[list[torch.Tensor], list[torch.Tensor], int, f
     return cases
 
 
-def check_recall_at_k(recall_fn: Callable[..., float]) -> Verdict:
+def _drawn_recall_cases(
+    seed: int,
+) -> list[tuple[list[torch.Tensor], list[torch.Tensor], int, float]]:
+    """As the notebook's five cases, with other images (3 to 6, one without objects, 1 to 5
+    objects in the others), other numbers of random proposals before and after the jittered
+    copies of the objects, and other k and IoU thresholds."""
+    g = _generator(seed, 1103)
+
+    def boxes(n: int, size: float) -> torch.Tensor:
+        xy = torch.rand(n, 2, generator=g) * 90
+        wh = torch.rand(n, 2, generator=g) * size + 8
+        return torch.cat((xy, xy + wh), dim=1)
+
+    counts = [_randint(1, 2, g)] + [_randint(1, 5, g) for _ in range(_randint(2, 5, g))]
+    where = torch.randperm(len(counts) - 1, generator=g)[:2] + 1
+    counts[int(where[0])] = _randint(4, 5, g)  # recalls per image differ from the overall one
+    counts[int(where[1])] = 0  # an image without objects (not the first)
+    gts = [boxes(n, 30) for n in counts]
+    before = _randint(3, 8, g)  # random proposals ranked above the objects' jittered copies
+    props = []
+    for gt in gts:  # corners moved by about 5% of the object's size, kept in order
+        wh = (gt[:, 2:] - gt[:, :2]).repeat(1, 2)
+        jitter = gt + torch.randn(gt.shape, generator=g) * 0.05 * wh
+        jitter = torch.cat(
+            (jitter[:, :2].minimum(jitter[:, 2:]), jitter[:, :2].maximum(jitter[:, 2:])), 1
+        )
+        props.append(torch.cat((boxes(before, 50), jitter, boxes(_randint(2, 6, g), 50))))
+    settings = [
+        (_randint(1, 2, g), 0.5),
+        (before + _randint(1, 3, g), 0.5),
+        (before + _randint(2, 5, g), (0.6, 0.7, 0.75)[_randint(0, 2, g)]),
+        (_randint(30, 200, g), 0.5),
+    ]
+    cases = [([p.clone() for p in props], [t.clone() for t in gts], k, iou) for k, iou in settings]
+    shown = _randint(1, 4, g)  # one image with fewer proposals than k, one image with none
+    cases.append(([props[0][:shown], torch.zeros((0, 4))], [gts[0], gts[1]],
+                  shown + _randint(1, 4, g), 0.5))  # fmt: skip
+    return cases
+
+
+def check_recall_at_k(recall_fn: Callable[..., float], *, seed: int | None = None) -> Verdict:
     """Exercise 3: ``recall_fn(proposals, gt_boxes, k, iou)`` is the recall of each image's top k.
 
     ``proposals`` and ``gt_boxes`` are lists (one tensor per image), proposals best first.
     The answer: the fraction of *all* objects, over all images, that one of its image's
     first ``k`` proposals covers with IoU ≥ ``iou`` (as ``proposal_recall`` on the top k).
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other images, proposals, k and
+    IoU thresholds (hidden tests).
     """
-    for props, gts, k, iou in _recall_cases():
+    seed = check_seed(seed)
+    for props, gts, k, iou in _recall_cases(seed):
         ok, got = call_answer(
             recall_fn, [p.clone() for p in props], [t.clone() for t in gts], k, iou
         )
@@ -288,3 +448,54 @@ def _strict(props: list[torch.Tensor], gts: list[torch.Tensor], k: int, iou: flo
         if len(t) and len(p[:k]):
             found += int((box_iou(t, p[:k]).max(dim=1).values > iou).sum())
     return found / total if total else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# one typical mistake per exercise: code a student might write, which its checker rejects
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # height and width swapped: h = s/√r, w = s·√r (the ratio read as width / height)
+    "11.1": """
+import math
+
+import torch
+
+
+def cell_anchors(sizes, ratios):
+    rows = []
+    for r in ratios:
+        for s in sizes:
+            h, w = s / math.sqrt(r), s * math.sqrt(r)
+            rows.append([-w / 2, -h / 2, w / 2, h / 2])
+    return torch.tensor(rows).round()
+""",
+    # no low-quality rule (the notebook's starter): an object without an anchor ≥ 0.7 gets none
+    "11.2": """
+import torch
+
+from course_utils.detection import box_iou
+
+
+def label_anchors(anchors, gt_boxes):
+    labels = torch.zeros(len(anchors))
+    if len(gt_boxes):
+        best = box_iou(gt_boxes, anchors).max(dim=0).values
+        labels[best >= 0.7] = 1
+        labels[(best >= 0.3) & (best < 0.7)] = -1
+    return labels
+""",
+    # all proposals used: the top k never taken
+    "11.3": """
+from course_utils.detection import box_iou
+
+
+def recall_at_k(proposals, gt_boxes, k, iou):
+    found = total = 0
+    for props, gts in zip(proposals, gt_boxes):
+        total += len(gts)
+        if len(gts) and len(props):
+            best = box_iou(gts, props).max(dim=1).values
+            found += int((best >= iou).sum())
+    return found / total
+""",
+}

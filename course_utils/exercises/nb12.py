@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from course_utils.detection.masks import _mask_iou, mask_targets
-from course_utils.exercises import Verdict, call_answer, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report
 
-__all__ = ["check_mask_target", "check_mask_iou"]
+__all__ = ["TYPICAL_MISTAKES", "check_mask_target", "check_mask_iou"]
+
+
+def _generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
+
+def _randint(low: int, high: int, g: torch.Generator) -> int:
+    """One int drawn from ``low`` to ``high`` (both included)."""
+    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _disc_masks(g: torch.Generator, n: int, size: int = 64) -> torch.Tensor:
@@ -25,8 +37,32 @@ def _disc_masks(g: torch.Generator, n: int, size: int = 64) -> torch.Tensor:
                         for (cx, cy), r in zip(centres.tolist(), radii.tolist(), strict=True)])  # fmt: skip
 
 
-def _target_cases() -> list[tuple[torch.Tensor, torch.Tensor, int]]:
+def _drawn_discs(g: torch.Generator, n: int, height: int, width: int) -> torch.Tensor:
+    """``n`` disc masks of radius 22 to 30 on a ``height × width`` image, inside it."""
+    ys, xs = torch.meshgrid(torch.arange(height) + 0.5, torch.arange(width) + 0.5, indexing="ij")
+    centres = torch.rand(n, 2, generator=g) * (torch.tensor([width, height]) - 64) + 32
+    radii = torch.rand(n, generator=g) * 8 + 22
+    return torch.stack([(xs - cx) ** 2 + (ys - cy) ** 2 <= r**2
+                        for (cx, cy), r in zip(centres.tolist(), radii.tolist(), strict=True)])  # fmt: skip
+
+
+def _box_cases(masks: torch.Tensor, g: torch.Generator, size: int) -> list:
+    """Each mask with its bounding box, corners moved by up to 3 pixels, and ``size``."""
+    height, width = masks.shape[-2:]
+    cases = []
+    for m in masks:
+        ys, xs = torch.where(m)
+        box = torch.tensor([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float32)
+        jitter = (torch.rand(4, generator=g) - 0.5) * 6
+        limit = torch.tensor([width, height, width, height], dtype=torch.float32)
+        cases.append((m, (box + jitter).clamp(min=torch.zeros(4), max=limit), size))
+    return cases
+
+
+def _target_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
     """(instance mask (H, W), proposal box (4,), output size) triples, some boxes not square."""
+    if seed is not None:
+        return _drawn_target_cases(seed)
     g = torch.Generator().manual_seed(12)
     masks = _disc_masks(g, 4)
     half = torch.zeros(64, 64, dtype=torch.bool)
@@ -41,7 +77,42 @@ def _target_cases() -> list[tuple[torch.Tensor, torch.Tensor, int]]:
     return cases
 
 
-def check_mask_target(target_fn: Callable[..., torch.Tensor]) -> Verdict:
+def _drawn_target_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int]]:
+    """As the notebook's cases on another image (112 to 128 pixels a side, maybe not square):
+    a rectangle twice as tall as wide or twice as wide as tall with a box around it, 3 to 5
+    discs, and the first disc again at a smaller output size. The objects are large for the
+    output size (48 or 56, then 28 or 32), so that any reasonable resampling (even
+    ``F.interpolate``'s default, nearest) passes, as on the notebook's cases."""
+    g = _generator(seed, 1201)
+    height, width = _randint(112, 128, g), _randint(112, 128, g)
+    size = (48, 56)[_randint(0, 1, g)]
+    while True:  # a rectangle whose edges fall between the target's sample points
+        short = _randint(40, 50, g)
+        h, w = (2 * short, short) if _randint(0, 1, g) else (short, 2 * short)
+        before = torch.randint(2, 6, (2,), generator=g).tolist()  # margins left and top
+        span = [w + before[0] + _randint(2, 5, g), h + before[1] + _randint(2, 5, g)]
+        edges = [(before[0], before[0] + w), (before[1], before[1] + h)]
+        if all(
+            abs((e * size / b) % 1 - 0.5) > 0.1
+            for (e1, e2), b in zip(edges, span, strict=True)
+            for e in (e1, e2)
+        ):
+            break
+    x0 = _randint(before[0], width - span[0] + before[0], g)  # the box inside the image
+    y0 = _randint(before[1], height - span[1] + before[1], g)
+    rectangle = torch.zeros(height, width, dtype=torch.bool)
+    rectangle[y0 : y0 + h, x0 : x0 + w] = True
+    x1, y1 = x0 - before[0], y0 - before[1]
+    box = torch.tensor([x1, y1, x1 + span[0], y1 + span[1]], dtype=torch.float32)
+    cases = [(rectangle, box, size)]
+    cases += _box_cases(_drawn_discs(g, _randint(3, 5, g), height, width), g, size)
+    cases.append((cases[1][0], cases[1][1], (28, 32)[_randint(0, 1, g)]))
+    return cases
+
+
+def check_mask_target(
+    target_fn: Callable[..., torch.Tensor], *, seed: int | None = None
+) -> Verdict:
     """Exercise 1: ``target_fn(mask, box, size)`` is the ``size × size`` mask target of a proposal.
 
     ``mask`` is one object's ``(H, W)`` bool mask, ``box`` a proposal ``(x1, y1, x2, y2)`` in
@@ -49,8 +120,12 @@ def check_mask_target(target_fn: Callable[..., torch.Tensor]) -> Verdict:
     [0, 1]). Any reasonable resampling passes: the answer is compared with
     :func:`course_utils.detection.masks.mask_targets` after thresholding both at 0.5
     (IoU ≥ 0.9 of the two binary targets).
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other masks, boxes, image and
+    output sizes (hidden tests).
     """
-    for mask, box, size in _target_cases():
+    seed = check_seed(seed)
+    cases = _target_cases(seed)
+    for mask, box, size in cases:
         ok, got = call_answer(target_fn, mask.clone(), box.clone(), size)
         if not ok:
             return report(False, got)
@@ -65,7 +140,9 @@ def check_mask_target(target_fn: Callable[..., torch.Tensor]) -> Verdict:
         if iou >= 0.9:
             continue
         transposed = float(_mask_iou((got.T >= 0.5)[None], expected[None])[0, 0])
-        whole = mask_targets(mask[None], torch.tensor([[0.0, 0.0, 64.0, 64.0]]), size)[0] >= 0.5
+        height, width = mask.shape
+        whole = torch.tensor([[0.0, 0.0, float(width), float(height)]])
+        whole = mask_targets(mask[None], whole, size)[0] >= 0.5
         if transposed >= 0.9:
             return report(
                 False, "x and y are swapped: the mask is (H, W) = (rows = y, columns = x)"
@@ -76,23 +153,39 @@ def check_mask_target(target_fn: Callable[..., torch.Tensor]) -> Verdict:
             return report(False, "a mask target holds values in [0, 1] (the share of the object)")
         return report(False, f"the target differs from the object's mask in the box (IoU {iou:.2f} "
                              "after thresholding at 0.5): crop [y1:y2, x1:x2], then resize")  # fmt: skip
-    return report(True, f"agrees with mask_targets on {len(_target_cases())} proposals")
+    return report(True, f"agrees with mask_targets on {len(cases)} proposals")
 
 
-def _iou_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _iou_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    if seed is not None:
+        return _drawn_iou_cases(seed)
     g = torch.Generator().manual_seed(21)
     a, b = _disc_masks(g, 5), _disc_masks(g, 3)
     empty = torch.zeros(1, 64, 64, dtype=torch.bool)
     return [(a[:1], a[:1]), (a, b), (torch.cat([a[:2], empty]), torch.cat([empty, b[:1]]))]
 
 
-def check_mask_iou(iou_fn: Callable[..., torch.Tensor]) -> Verdict:
+def _drawn_iou_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """As the notebook's cases (a mask with itself, two sets, sets with an empty mask) with
+    other discs, numbers of masks (2 to 6) and image sizes (72 to 128 pixels a side)."""
+    g = _generator(seed, 1202)
+    height, width = _randint(72, 128, g), _randint(72, 128, g)
+    a = _drawn_discs(g, _randint(2, 6, g), height, width)
+    b = _drawn_discs(g, _randint(2, 6, g), height, width)
+    empty = torch.zeros(1, height, width, dtype=torch.bool)
+    return [(a[:1], a[:1]), (a, b), (torch.cat([a[:2], empty]), torch.cat([empty, b[:1]]))]
+
+
+def check_mask_iou(iou_fn: Callable[..., torch.Tensor], *, seed: int | None = None) -> Verdict:
     """Exercise 2: ``iou_fn(masks1, masks2)`` is the ``(N, M)`` IoU of two sets of bool masks.
 
     As :func:`course_utils.detection.masks.mask_iou`: intersection over union of pixel
     sets; two empty masks have IoU 0 (not NaN).
+    ``seed``: None checks the notebook's cases; an int ≥ 0 draws other masks and image sizes
+    (hidden tests).
     """
-    for m1, m2 in _iou_cases():
+    seed = check_seed(seed)
+    for m1, m2 in _iou_cases(seed):
         ok, got = call_answer(iou_fn, m1.clone(), m2.clone())
         if not ok:
             return report(False, got)
@@ -119,3 +212,32 @@ def check_mask_iou(iou_fn: Callable[..., torch.Tensor]) -> Verdict:
             False, "IoU = |A ∩ B| / |A ∪ B| for every pair (A from masks1, B from masks2)"
         )
     return report(True, "equals mask_iou, empty masks included")
+
+
+# ---------------------------------------------------------------------------------------------
+# one typical mistake per exercise: code a student might write, which its checker rejects
+
+TYPICAL_MISTAKES: dict[str, str] = {
+    # x and y swapped: the crop takes rows x1:x2 and columns y1:y2
+    "12.1": """
+import torch.nn.functional as F
+
+
+def mask_target(mask, box, size):
+    x1, y1, x2, y2 = box.round().int().tolist()
+    crop = mask[x1:x2, y1:y2].float()[None, None]
+    return F.interpolate(crop, size=(size, size), mode="bilinear", align_corners=False)[0, 0]
+""",
+    # the union counts the shared pixels twice: |A| + |B|, the intersection not subtracted
+    "12.2": """
+import torch
+
+
+def mask_iou_by_hand(masks1, masks2):
+    a = masks1.flatten(1).float()
+    b = masks2.flatten(1).float()
+    inter = a @ b.T
+    union = a.sum(1)[:, None] + b.sum(1)[None, :]
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.zeros_like(inter))
+""",
+}

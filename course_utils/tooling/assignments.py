@@ -71,7 +71,7 @@ _TEXT = {
         ),
         "open_answer": "_Type your answer here, replacing this text._",
         "grader_note": "**Grader's note (expected outcome):** {expected}",
-        "setup": "# the imports the exercises need (graded mode: solution() stays silent)",
+        "setup": "# the imports the exercises need; graded mode: no reference solutions are shown",
     },
     "ko": {
         "title": "# 과제 {nn} · {title}",
@@ -84,7 +84,7 @@ _TEXT = {
         ),
         "open_answer": "_이 글을 지우고 여기에 답을 쓰라._",
         "grader_note": "**채점 참고 (기대 결과):** {expected}",
-        "setup": "# 연습 문제에 필요한 import (채점 모드: solution()은 답을 보여 주지 않는다)",
+        "setup": "# 연습 문제에 필요한 import. 채점 모드: 참고 답안은 보이지 않는다",
     },
 }
 
