@@ -19,7 +19,9 @@ is translated (``glossary: {english term: 뜻}`` instead of ``ko``).
 The one difference in code: the first code cell (the setup) of every Korean notebook begins
 with the language switch :data:`SWITCH` (``os.environ["COURSE_LANG"] = "ko"``), which makes
 the exercise checkers answer in Korean (:mod:`course_utils.i18n`). It prints nothing, so
-the stored outputs stay those of the English run.
+the stored outputs stay those of the English run, with one exception: a checker's verdict
+(``✅ correct …`` / ``❌ not yet: …``) is stored as the Korean kernel shows it, the same
+``Verdict`` rendered under ``COURSE_LANG=ko`` (:func:`korean_verdict`).
 
 Commands (``make translate`` runs the first)::
 
@@ -41,6 +43,7 @@ import argparse
 import copy
 import difflib
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -267,6 +270,8 @@ def build(
     problems: list[Problem] = []
     switched = False
     for cell in nb.cells:
+        if cell.cell_type == "code":
+            _korean_outputs(cell)
         if cell.cell_type == "code" and not switched:
             cell.source = SWITCH + "\n" + cell.source
             switched = True
@@ -292,6 +297,44 @@ def build(
         "language_switch": "the first code cell begins with os.environ['COURSE_LANG'] = 'ko'",
     }
     return nb, problems
+
+
+_VERDICT = re.compile(r"✅ correct(?:: (?P<ok>.*))?|❌ not yet: (?P<bad>.*)")
+
+
+def korean_verdict(text: str) -> str:
+    """``text`` with each line that is a checker's verdict as the Korean kernel shows it."""
+    from course_utils.exercises import Verdict
+
+    lines = text.split("\n")
+    saved = os.environ.get("COURSE_LANG")
+    os.environ["COURSE_LANG"] = "ko"
+    try:
+        for i, line in enumerate(lines):
+            match = _VERDICT.fullmatch(line)
+            if match:
+                ok = match["bad"] is None
+                lines[i] = repr(Verdict(ok, match["ok"] or "" if ok else match["bad"]))
+    finally:
+        if saved is None:
+            del os.environ["COURSE_LANG"]
+        else:
+            os.environ["COURSE_LANG"] = saved
+    return "\n".join(lines)
+
+
+def _korean_outputs(cell: dict) -> None:
+    """The checker verdicts among a code cell's outputs, in Korean (in place; the rest as is)."""
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        for holder, key in ((data, "text/plain"), (output, "text")):
+            if key not in holder:
+                continue
+            text = holder[key]
+            text = "".join(text) if isinstance(text, list) else text
+            korean = korean_verdict(text)
+            if korean != text:
+                holder[key] = korean
 
 
 def _shown(path: Path) -> str:
