@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-
-import pytest
 import torch
 import torch.nn.functional as F
-from exercise_asserts import assert_correct, assert_hint
 
-import course_utils.exercises.nb03 as nb03_module
 from course_utils.exercises import Verdict
 from course_utils.exercises.nb03 import (
-    TYPICAL_MISTAKES,
     check_avg_pool_as_conv,
     check_conv_stack_macs,
     check_max_pool,
 )
-from course_utils.exercises.solutions import SOLUTIONS, checker_for, reference
+from course_utils.exercises.solutions import reference
 
 
 def _max_pool_loops(x, kernel, stride):
@@ -120,111 +114,8 @@ def test_checkers_never_print_the_answer(capsys):
     assert "11,2" not in text and "1769472" not in text  # no reference MAC count leaks
 
 
-# ----------------------------------------------------------------------------- hidden seeds
-# Hidden autograder tests call check_x(answer, seed=s): other inputs, same messages.
-
-SEEDED = {"03.1": check_max_pool, "03.2": check_avg_pool_as_conv, "03.3": check_conv_stack_macs}
-SEEDLESS: dict[str, object] = {}  # checkers of a fixed answer: no inputs to vary
-SEEDS = [None, *range(5)]
-
-
-def _plain(value):
-    """A comparable copy of an argument a checker passed (tensors and models by value)."""
-    if isinstance(value, torch.Tensor):
-        return ("tensor", tuple(value.shape), repr(value.tolist()))
-    if isinstance(value, torch.nn.Module):
-        return ("module", repr([(k, v.tolist()) for k, v in value.state_dict().items()]))
-    if isinstance(value, torch.optim.Optimizer):
-        return ("optimizer", repr([g["lr"] for g in value.param_groups]))
-    return repr(value)
-
-
-def _calls(key, **seed):
-    """The arguments, one tuple per call, the checker gives the reference, and its verdict."""
-    answer, seen = reference(key), []
-
-    def recording(*args):
-        seen.append(tuple(_plain(a) for a in args))
-        return answer(*args)
-
-    return seen, SEEDED[key](recording, **seed)
-
-
-def test_every_checker_is_seeded_or_takes_a_fixed_answer():
-    keys = {k for k in SOLUTIONS if k.startswith("03.")}
-    assert set(SEEDED) | set(SEEDLESS) == keys and not set(SEEDED) & set(SEEDLESS)
-    for key in keys:
-        checker = checker_for(key)
-        parameters = inspect.signature(checker).parameters
-        if key in SEEDED:
-            assert SEEDED[key] is checker
-            assert parameters["seed"].kind is inspect.Parameter.KEYWORD_ONLY
-            assert parameters["seed"].default is None
-            assert "seed" in checker.__doc__
-        else:
-            assert "seed" not in parameters
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_reference_passes_on_hidden_seeds(key, seed):
-    assert_correct(SEEDED[key](reference(key), seed=seed))
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_seeded_inputs_differ_from_the_notebook_ones(key):
-    default, verdict = _calls(key)
-    same, same_verdict = _calls(key, seed=None)  # seed=None is the notebook's own check
-    assert same == default and same_verdict.message == verdict.message
-    one, two = _calls(key, seed=1)[0], _calls(key, seed=2)[0]
-    assert default and one and two
-    assert one != default and two != default and one != two
-    assert _calls(key, seed=1)[0] == one  # a seed always draws the same inputs
-
-
-@pytest.mark.parametrize(
-    ("seed", "error"),
-    [(True, TypeError), (1.5, TypeError), ("1", TypeError), (-1, ValueError)],
-)
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_a_bad_seed_is_refused(key, seed, error):
-    with pytest.raises(error, match="seed"):
-        SEEDED[key](reference(key), seed=seed)
-
-
-def test_typical_mistakes_cover_every_exercise():
-    assert set(TYPICAL_MISTAKES) == set(SEEDED) | set(SEEDLESS)
-    assert "TYPICAL_MISTAKES" in nb03_module.__all__
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED) + sorted(SEEDLESS))
-def test_typical_mistakes_are_rejected(key):
-    namespace = {}
-    exec(compile(TYPICAL_MISTAKES[key], f"<mistake {key}>", "exec"), namespace)
-    answer = namespace[SOLUTIONS[key].name]
-    checker = checker_for(key)
-    if key in SEEDLESS:
-        assert_hint(checker(answer))
-        return
-    assert_hint(checker(answer))
-    for seed in SEEDS:
-        assert_hint(checker(answer, seed=seed))
-
-
-@pytest.mark.parametrize("key", ["03.1", "03.2", "03.3"])
-def test_an_answer_hard_coded_to_the_notebook_cases_fails_hidden_seeds(key):
-    """A lookup table of the reference's answers to the notebook's own cases."""
-    answer, table = reference(key), {}
-
-    def learn(*args):
-        table[tuple(_plain(a) for a in args)] = result = answer(*args)
-        return result
-
-    assert_correct(SEEDED[key](learn))
-    memorised = lambda *args: table.get(tuple(_plain(a) for a in args))  # noqa: E731
-    assert_correct(SEEDED[key](memorised))  # passes the notebook's check
-    for seed in range(5):
-        assert_hint(SEEDED[key](memorised, seed=seed))  # but no hidden one
+# ----------------------------------------------------------------------------- regressions
+# (what every seeded checker does is tested once, in tests/test_exercise_seeds.py)
 
 
 def test_max_pool_wrong_values_on_a_non_square_output_get_a_verdict():

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from fractions import Fraction
 
-import pytest
 import torch
 import torch.nn.functional as F
-from exercise_asserts import assert_correct, assert_hint
 
-from course_utils.exercises import Verdict, nb05
+from course_utils.exercises import Verdict
 from course_utils.exercises.nb05 import (
-    TYPICAL_MISTAKES,
     check_compose_kernels,
     check_stack_for_field,
     check_vgg_params,
 )
-from course_utils.exercises.solutions import SOLUTIONS, checker_for, reference
+from course_utils.exercises.solutions import reference
 
 
 def _placeholder(*args):
@@ -180,119 +176,3 @@ def test_checkers_never_print_the_answer(capsys):
     assert "132,863,336" not in text and "132863336" not in text
     text = repr(check_stack_for_field(lambda f: (1, 0.5)))
     assert "27/49" not in text and "0.55" not in text
-
-
-# ------------------------------------------ seeds (the autograder's hidden tests) and mistakes
-
-# every checker of notebook 05 takes a seed
-SEEDED = {
-    "05.1": check_stack_for_field,
-    "05.2": check_compose_kernels,
-    "05.3": check_vgg_params,
-}
-
-
-def _fingerprint(value):
-    """What a call's arguments are, comparable with ==: tensors by shape and bytes."""
-    if isinstance(value, torch.Tensor):
-        data = value.detach().contiguous().numpy().tobytes()
-        return ("tensor", tuple(value.shape), hashlib.sha1(data).hexdigest())
-    if isinstance(value, torch.Generator):
-        return ("generator", value.initial_seed())
-    if isinstance(value, torch.nn.Module):
-        return ("module", _fingerprint(list(value.state_dict().values())))
-    if isinstance(value, dict):
-        return tuple(sorted((k, _fingerprint(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_fingerprint(v) for v in value)
-    return value
-
-
-def _inputs_seen(key, seed):
-    """The arguments of every call the checker makes to the reference solution."""
-    right, calls = reference(key), []
-
-    def recording(*args, **kwargs):
-        calls.append(_fingerprint((args, kwargs)))
-        return right(*args, **kwargs)
-
-    assert_correct(SEEDED[key](recording, seed=seed))
-    return calls
-
-
-def test_every_checker_of_the_notebook_is_seeded():
-    keys = {key for key in SOLUTIONS if key.startswith("05.")}
-    assert set(SEEDED) == keys
-    assert all(SEEDED[key] is checker_for(key) for key in keys)
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_reference_passes_with_every_seed(key):
-    right = reference(key)
-    for seed in (None, *range(5)):
-        assert_correct(SEEDED[key](right, seed=seed))
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_seeded_inputs_differ_from_the_notebooks(key):
-    default, seeded = _inputs_seen(key, None), _inputs_seen(key, 1)
-    assert default == _inputs_seen(key, None)  # the notebook's cases: the same every time
-    assert seeded == _inputs_seen(key, 1)  # a seed's cases: the same every time
-    assert seeded != default
-    assert seeded != _inputs_seen(key, 2)
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED))
-@pytest.mark.parametrize("bad", [True, 1.5, "1"])
-def test_a_seed_that_is_not_an_int_is_refused(key, bad):
-    with pytest.raises(TypeError, match="seed") as error:
-        SEEDED[key](reference(key), seed=bad)
-    assert repr(bad) in str(error.value) and "int" in str(error.value)
-    assert "None" in str(error.value)
-
-
-@pytest.mark.parametrize("key", sorted(SEEDED))
-def test_a_negative_seed_is_refused(key):
-    with pytest.raises(ValueError, match="seed") as error:
-        SEEDED[key](reference(key), seed=-1)
-    assert "-1" in str(error.value)
-
-
-def test_typical_mistakes_cover_the_notebook():
-    assert set(TYPICAL_MISTAKES) == {key for key in SOLUTIONS if key.startswith("05.")}
-    assert "TYPICAL_MISTAKES" in nb05.__all__
-
-
-@pytest.mark.parametrize("key", sorted(TYPICAL_MISTAKES))
-def test_typical_mistakes_are_rejected_with_every_seed(key):
-    namespace: dict = {}
-    exec(compile(TYPICAL_MISTAKES[key], f"<mistake {key}>", "exec"), namespace)  # noqa: S102
-    answer = namespace[SOLUTIONS[key].name]
-    for seed in (None, *range(5)):
-        assert_hint(checker_for(key)(answer, seed=seed))
-
-
-def _hard_coded(key):
-    """A lookup table of the reference's answers to the notebook's cases (a student's shortcut)."""
-    right, table = reference(key), {}
-
-    def recording(*args):
-        table[_fingerprint(args)] = right(*args)
-        return table[_fingerprint(args)]
-
-    assert_correct(SEEDED[key](recording))
-
-    def lookup(*args):
-        if _fingerprint(args) not in table:
-            raise ValueError("not one of the cases I looked up")
-        return table[_fingerprint(args)]
-
-    return lookup
-
-
-@pytest.mark.parametrize("key", ["05.1", "05.3"])
-def test_an_answer_hard_coded_to_the_notebooks_cases_fails_the_seeds(key):
-    lookup = _hard_coded(key)
-    assert_correct(SEEDED[key](lookup))  # passes the public test…
-    for seed in range(5):
-        assert_hint(SEEDED[key](lookup, seed=seed))  # …and fails every hidden one

@@ -162,5 +162,8 @@ def test_the_student_version_holds_no_solution_and_no_hidden_test(lang_nn):
         ]
         leaked = [ln for ln in giveaways if ln in code]
         assert not leaked, f"{lang} {q.key}: {leaked}"
+    # the open questions' answer cell speaks the assignment's language
+    answers = [c.source for c in nb.cells if c.source == A._TEXT[lang]["open_answer"]]
+    assert len(answers) == sum(q.manual for q in b.questions) and A.OTTER_ANSWER not in text
     files = {p.name for p in b.student.parent.rglob("*") if p.is_file()}
     assert files == {b.student.name}, files  # no tests/ folder: hidden tests stay in the zip

@@ -13,9 +13,20 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import torch
+
 from course_utils.i18n import tr
 
-__all__ = ["Verdict", "report", "call_answer", "whole_number", "check_seed"]
+__all__ = [
+    "Verdict",
+    "report",
+    "call_answer",
+    "whole_number",
+    "check_seed",
+    "seeded_generator",
+    "draw_int",
+]
 
 
 class Verdict:
@@ -73,6 +84,17 @@ def check_seed(seed: object) -> int | None:
     if seed < 0:
         raise ValueError(f"seed must be an int ≥ 0 or None; got {seed}")
     return seed
+
+
+def seeded_generator(seed: int, salt: int) -> torch.Generator:
+    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
+    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
+    return torch.Generator().manual_seed(int(state[0]))
+
+
+def draw_int(low: int, high: int, g: torch.Generator) -> int:
+    """One int drawn from ``low`` to ``high`` (both included)."""
+    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 # the way out for a stuck student: solution("08.2") prints a reference solution

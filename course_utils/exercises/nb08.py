@@ -16,7 +16,7 @@ import torch
 from torchvision.ops import box_convert
 
 from course_utils.detection import average_precision, box_iou, nms, precision_recall
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import Verdict, call_answer, check_seed, report, seeded_generator
 
 __all__ = [
     "IOU_BOXES",
@@ -29,12 +29,6 @@ __all__ = [
     "check_nms_kept",
     "check_average_precision",
 ]
-
-
-def _generator(seed: int, salt: int) -> torch.Generator:
-    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
-    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
-    return torch.Generator().manual_seed(int(state[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +118,7 @@ def _xywh_cases(seed: int | None = None) -> list[torch.Tensor]:
 def _drawn_xywh_cases(seed: int) -> list[torch.Tensor]:
     """Six sets as the notebook's (one whole-pixel box, none, three random sets, a float64
     copy), with other sizes, positions and numbers of boxes."""
-    g = _generator(seed, 802)
+    g = seeded_generator(seed, 802)
     reach = float(torch.randint(50, 501, (1,), generator=g))
     corner = torch.randint(0, int(reach), (1, 2), generator=g)
     size = torch.randint(1, int(reach) // 2 + 1, (1, 2), generator=g)

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
 from course_utils.detection import box_iou, cxcywh_to_xyxy, encode_boxes, xyxy_to_cxcywh
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import (
+    Verdict,
+    call_answer,
+    check_seed,
+    draw_int,
+    report,
+    seeded_generator,
+)
 
 __all__ = [
     "TYPICAL_MISTAKES",
@@ -22,17 +28,6 @@ __all__ = [
     "check_proposal_labels",
     "context_box_reference",
 ]
-
-
-def _generator(seed: int, salt: int) -> torch.Generator:
-    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
-    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
-    return torch.Generator().manual_seed(int(state[0]))
-
-
-def _randint(low: int, high: int, g: torch.Generator) -> int:
-    """One int drawn from ``low`` to ``high`` (both included)."""
-    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _random_boxes(k: int, g: torch.Generator, size: float = 128.0) -> torch.Tensor:
@@ -83,14 +78,14 @@ def _target_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Ten
 def _drawn_target_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """The notebook's five sets (one whole-pixel pair, none, two random sets, a float64 copy),
     with other boxes and other numbers of them."""
-    g = _generator(seed, 901)
+    g = seeded_generator(seed, 901)
     gt = _random_boxes(1, g).round().float()  # at least 3 × 3 pixels
     shift = torch.randint(-3, 4, (1, 2), generator=g).float()
     grow = torch.tensor([[-2.0, -1.0, 1.0, 2.0, 3.0]])[:, torch.randint(5, (2,), generator=g)]
     p = torch.cat((gt[:, :2] + shift, gt[:, 2:] + shift + grow), dim=1)  # other size and centre
     cases = [(p, gt), (torch.zeros((0, 4)), torch.zeros((0, 4)))]
     for low, high in ((2, 8), (10, 40)):
-        cases.append(_target_pairs(_randint(low, high, g), g))
+        cases.append(_target_pairs(draw_int(low, high, g), g))
     p, gt = cases[-1]
     cases.append((p.double(), gt.double()))
     return cases
@@ -180,15 +175,15 @@ def _context_cases(seed: int | None = None) -> list[tuple[torch.Tensor, int, int
 def _drawn_context_cases(seed: int) -> list[tuple[torch.Tensor, int, int]]:
     """As the notebook's cases (one box, three random sets, none; three warp sizes, one
     without context), with other boxes, warp sizes (16 to 256) and contexts."""
-    g = _generator(seed, 902)
+    g = seeded_generator(seed, 902)
     warps = (torch.randperm(241, generator=g)[:3] + 16).tolist()  # three different sizes
-    contexts = [_randint(1, (w - 8) // 4, g) for w in warps[:2]]  # warp − 2·context ≥ w / 2
+    contexts = [draw_int(1, (w - 8) // 4, g) for w in warps[:2]]  # warp − 2·context ≥ w / 2
     one = _random_boxes(1, g).round().float()
     return [
         (one, warps[0], contexts[0]),
-        (_random_boxes(_randint(2, 12, g), g).float(), warps[0], contexts[0]),
-        (_random_boxes(_randint(2, 12, g), g).float(), warps[1], contexts[1]),
-        (_random_boxes(_randint(2, 12, g), g).float(), warps[2], 0),
+        (_random_boxes(draw_int(2, 12, g), g).float(), warps[0], contexts[0]),
+        (_random_boxes(draw_int(2, 12, g), g).float(), warps[1], contexts[1]),
+        (_random_boxes(draw_int(2, 12, g), g).float(), warps[2], 0),
         (torch.zeros((0, 4)), warps[0], contexts[0]),
     ]
 
@@ -307,12 +302,12 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torc
     """The notebook's edge cases moved, scaled by a whole factor and maybe mirrored about the
     diagonal (so their IoUs stay exactly 0.5 and above), other classes, and two other random
     images."""
-    g = _generator(seed, 903)
+    g = seeded_generator(seed, 903)
 
     def moved(*boxes: torch.Tensor) -> list[torch.Tensor]:
-        scale = _randint(1, 4, g)
+        scale = draw_int(1, 4, g)
         shift = torch.randint(0, 61, (2,), generator=g).float().repeat(2)
-        order = [1, 0, 3, 2] if _randint(0, 1, g) else [0, 1, 2, 3]
+        order = [1, 0, 3, 2] if draw_int(0, 1, g) else [0, 1, 2, 3]
         return [b[:, order] * scale + shift for b in boxes]
 
     classes = (torch.randperm(5, generator=g) + 2)[:2]  # two classes, neither 0 nor 1 (indices)
@@ -324,11 +319,11 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, torc
         (*moved(torch.tensor([[0.0, 0.0, 10.0, 11.0], [0.0, 0.0, 4.0, 4.0]]),
                 torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 12.0]])), classes),
         # an image without objects: every proposal is background
-        (_random_boxes(_randint(3, 10, g), g).float(), torch.zeros((0, 4)),
+        (_random_boxes(draw_int(3, 10, g), g).float(), torch.zeros((0, 4)),
          torch.zeros(0, dtype=torch.int64)),
     ]  # fmt: skip
     for low, high in ((10, 40), (60, 120)):
-        k, n = 2 * _randint(low // 2, high // 2, g), _randint(1, 5, g)
+        k, n = 2 * draw_int(low // 2, high // 2, g), draw_int(1, 5, g)
         cases.append(_jittered_labels(k, n, g, classes=6))
     return cases
 

@@ -17,7 +17,14 @@ import torch.nn.functional as F
 from torchvision.ops import roi_pool
 
 from course_utils.detection.roi_heads import box_head_loss
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import (
+    Verdict,
+    call_answer,
+    check_seed,
+    draw_int,
+    report,
+    seeded_generator,
+)
 
 __all__ = [
     "ROI_PROPOSAL",
@@ -34,17 +41,6 @@ __all__ = [
 #: Exercise 1's proposal (x1, y1, x2, y2) in image pixels, and the backbone's stride.
 ROI_PROPOSAL: tuple[float, float, float, float] = (21.0, 38.0, 90.0, 75.0)
 ROI_STRIDE = 4
-
-
-def _generator(seed: int, salt: int) -> torch.Generator:
-    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
-    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
-    return torch.Generator().manual_seed(int(state[0]))
-
-
-def _randint(low: int, high: int, g: torch.Generator) -> int:
-    """One int drawn from ``low`` to ``high`` (both included)."""
-    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _c_round(v: float) -> int:
@@ -164,29 +160,29 @@ def _drawn_pool_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int, 
     at stride 4 whose corners project onto halves (C's round, Python's and floor differ), four
     maps of other sizes, scales and outputs with four regions each, a region smaller than the
     output grid and one that leaves the map."""
-    g = _generator(seed, 1002)
+    g = seeded_generator(seed, 1002)
 
     def feature_map(height: int, width: int) -> torch.Tensor:
         return torch.randperm(height * width, generator=g).float().reshape(height, width)
 
-    out = _randint(2, 3, g)  # bins of whole cells, as the notebook's first case
-    w, h = out * _randint(1, 2, g), out * _randint(1, 2, g)
-    n = max(w, h) + _randint(0, 3, g)
-    x1, y1 = _randint(0, n - w, g), _randint(0, n - h, g)
+    out = draw_int(2, 3, g)  # bins of whole cells, as the notebook's first case
+    w, h = out * draw_int(1, 2, g), out * draw_int(1, 2, g)
+    n = max(w, h) + draw_int(0, 3, g)
+    x1, y1 = draw_int(0, n - w, g), draw_int(0, n - h, g)
     box = torch.tensor([x1, y1, x1 + w - 1, y1 + h - 1])  # w × h cells, the last ones included
     cases = [(feature_map(n, n), box.float(), out, 1.0)]
-    size = _randint(24, 40, g)
-    x1, y1 = _randint(0, size // 2, g), 2 * _randint(0, size // 4, g) + 1
-    x2 = 2 * _randint((x1 + 4) // 2 + 1, (size - 1) // 2, g)  # even: C's round and Python's differ
-    y2 = _randint(y1 + 3, size - 1, g)  # y1 odd: Python's round differs from floor
+    size = draw_int(24, 40, g)
+    x1, y1 = draw_int(0, size // 2, g), 2 * draw_int(0, size // 4, g) + 1
+    x2 = 2 * draw_int((x1 + 4) // 2 + 1, (size - 1) // 2, g)  # even: C's round and Python's differ
+    y2 = draw_int(y1 + 3, size - 1, g)  # y1 odd: Python's round differs from floor
     box = torch.tensor([x1, y1, x2, y2]) * 4.0 + 2.0  # each corner at the middle of a stride-4 cell
-    cases.append((feature_map(size, size), box, _randint(5, 7, g), 0.25))
+    cases.append((feature_map(size, size), box, draw_int(5, 7, g), 0.25))
     for _ in range(4):
-        size, out = _randint(8, 40, g), _randint(2, 7, g)
-        scale = (1.0, 0.5, 0.25, 0.125, 1 / 16)[_randint(0, 4, g)]
+        size, out = draw_int(8, 40, g), draw_int(2, 7, g)
+        scale = (1.0, 0.5, 0.25, 0.125, 1 / 16)[draw_int(0, 4, g)]
         for _ in range(4):
             cases.append((feature_map(size, size), _random_region(size, scale, g), out, scale))
-    size = _randint(16, 24, g)
+    size = draw_int(16, 24, g)
     feature = feature_map(size, size)
     corner = torch.randint(0, 4 * size - 12, (2,), generator=g).float()
     small = torch.cat((corner, corner + torch.randint(2, 9, (2,), generator=g)))  # ≤ 3 cells
@@ -282,11 +278,11 @@ def _loss_cases(seed: int | None = None) -> list[_LossCase]:
 def _drawn_loss_cases(seed: int) -> list[_LossCase]:
     """Four batches of other sizes (4 to 64 regions, 2 to 8 classes), the last without
     objects, the others with objects in up to half of their regions."""
-    g = _generator(seed, 1003)
+    g = seeded_generator(seed, 1003)
     cases = []
     for last in (False, False, False, True):
-        regions, classes = _randint(4, 64, g), _randint(2, 8, g)
-        positives = 0 if last else _randint(1, regions // 2, g)
+        regions, classes = draw_int(4, 64, g), draw_int(2, 8, g)
+        positives = 0 if last else draw_int(1, regions // 2, g)
         cases.append(_loss_batch(regions, classes, positives, g))
     return cases
 

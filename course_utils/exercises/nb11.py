@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import torch
 
 from course_utils.detection import (
@@ -20,20 +19,16 @@ from course_utils.detection import (
     match_anchors,
     proposal_recall,
 )
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import (
+    Verdict,
+    call_answer,
+    check_seed,
+    draw_int,
+    report,
+    seeded_generator,
+)
 
 __all__ = ["TYPICAL_MISTAKES", "check_cell_anchors", "check_label_anchors", "check_recall_at_k"]
-
-
-def _generator(seed: int, salt: int) -> torch.Generator:
-    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
-    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
-    return torch.Generator().manual_seed(int(state[0]))
-
-
-def _randint(low: int, high: int, g: torch.Generator) -> int:
-    """One int drawn from ``low`` to ``high`` (both included)."""
-    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _as_boxes(value: object, what: str) -> tuple[torch.Tensor | None, str]:
@@ -74,11 +69,11 @@ def _cell_cases(seed: int | None = None) -> list[tuple[tuple[float, ...], tuple[
     from 8 to 512 pixels, 1 to 4 ratios from ``_RATIOS``)."""
     if seed is None:
         return _CELL_CASES
-    g = _generator(seed, 1101)
+    g = seeded_generator(seed, 1101)
     cases = [_CELL_CASES[1]]
     while len(cases) < 5:
-        sizes = tuple(float(s) for s in (torch.randperm(505, generator=g)[: _randint(1, 4, g)] + 8))
-        picked = torch.randperm(len(_RATIOS), generator=g)[: _randint(1, 4, g)].tolist()
+        sizes = tuple(float(s) for s in (torch.randperm(505, generator=g)[: draw_int(1, 4, g)] + 8))
+        picked = torch.randperm(len(_RATIOS), generator=g)[: draw_int(1, 4, g)].tolist()
         ratios = tuple(_RATIOS[i] for i in picked)
         if not _near_a_half(sizes, ratios):
             cases.append((sizes, ratios))
@@ -210,16 +205,16 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     small object no anchor covers by IoU 0.3, no object, and random objects."""
     from course_utils.detection import generate_anchors
 
-    g = _generator(seed, 1102)
-    cells, stride = _randint(6, 10, g), (4, 8)[_randint(0, 1, g)]
+    g = seeded_generator(seed, 1102)
+    cells, stride = draw_int(6, 10, g), (4, 8)[draw_int(0, 1, g)]
     sizes = tuple(float(s) for s in sorted((torch.randperm(21, generator=g)[:2] + 12).tolist()))
     anchors = generate_anchors((cells, cells), stride, sizes, (0.5, 1.0, 2.0))
     image = cells * stride
 
     def moved(anchors: torch.Tensor, gt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        scale = _randint(1, 3, g)
+        scale = draw_int(1, 3, g)
         shift = torch.randint(0, 41, (2,), generator=g).float().repeat(2)
-        order = [1, 0, 3, 2] if _randint(0, 1, g) else [0, 1, 2, 3]
+        order = [1, 0, 3, 2] if draw_int(0, 1, g) else [0, 1, 2, 3]
         return anchors[:, order] * scale + shift, gt[:, order] * scale + shift
 
     def objects(n: int) -> torch.Tensor:
@@ -229,9 +224,9 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
     # an object of at most 4 × 4 pixels (IoU < 0.3 with every anchor, at least 8 × 17 pixels)
     # centred half-way between two cells: its best anchors come in tied, mirrored pairs
-    x, y = _randint(1, cells - 3, g), _randint(1, cells - 3, g)
+    x, y = draw_int(1, cells - 3, g), draw_int(1, cells - 3, g)
     centre = [(2 * x + 1) * stride // 2, y * stride]
-    if _randint(0, 1, g):
+    if draw_int(0, 1, g):
         centre = [x * stride, (2 * y + 1) * stride // 2]
     half = torch.randint(1, 3, (2,), generator=g)
     small = torch.cat((torch.tensor(centre) - half, torch.tensor(centre) + half))[None].float()
@@ -255,7 +250,7 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
             torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
         ),
         (anchors, torch.zeros((0, 4))),  # no object: all background
-        *((anchors, objects(_randint(low, high, g))) for low, high in ((1, 2), (3, 4), (5, 7))),
+        *((anchors, objects(draw_int(low, high, g))) for low, high in ((1, 2), (3, 4), (5, 7))),
     ]
 
 
@@ -366,19 +361,19 @@ def _drawn_recall_cases(
     """As the notebook's five cases, with other images (3 to 6, one without objects, 1 to 5
     objects in the others), other numbers of random proposals before and after the jittered
     copies of the objects, and other k and IoU thresholds."""
-    g = _generator(seed, 1103)
+    g = seeded_generator(seed, 1103)
 
     def boxes(n: int, size: float) -> torch.Tensor:
         xy = torch.rand(n, 2, generator=g) * 90
         wh = torch.rand(n, 2, generator=g) * size + 8
         return torch.cat((xy, xy + wh), dim=1)
 
-    counts = [_randint(1, 2, g)] + [_randint(1, 5, g) for _ in range(_randint(2, 5, g))]
+    counts = [draw_int(1, 2, g)] + [draw_int(1, 5, g) for _ in range(draw_int(2, 5, g))]
     where = torch.randperm(len(counts) - 1, generator=g)[:2] + 1
-    counts[int(where[0])] = _randint(4, 5, g)  # recalls per image differ from the overall one
+    counts[int(where[0])] = draw_int(4, 5, g)  # recalls per image differ from the overall one
     counts[int(where[1])] = 0  # an image without objects (not the first)
     gts = [boxes(n, 30) for n in counts]
-    before = _randint(3, 8, g)  # random proposals ranked above the objects' jittered copies
+    before = draw_int(3, 8, g)  # random proposals ranked above the objects' jittered copies
     props = []
     for gt in gts:  # corners moved by about 5% of the object's size, kept in order
         wh = (gt[:, 2:] - gt[:, :2]).repeat(1, 2)
@@ -386,17 +381,17 @@ def _drawn_recall_cases(
         jitter = torch.cat(
             (jitter[:, :2].minimum(jitter[:, 2:]), jitter[:, :2].maximum(jitter[:, 2:])), 1
         )
-        props.append(torch.cat((boxes(before, 50), jitter, boxes(_randint(2, 6, g), 50))))
+        props.append(torch.cat((boxes(before, 50), jitter, boxes(draw_int(2, 6, g), 50))))
     settings = [
-        (_randint(1, 2, g), 0.5),
-        (before + _randint(1, 3, g), 0.5),
-        (before + _randint(2, 5, g), (0.6, 0.7, 0.75)[_randint(0, 2, g)]),
-        (_randint(30, 200, g), 0.5),
+        (draw_int(1, 2, g), 0.5),
+        (before + draw_int(1, 3, g), 0.5),
+        (before + draw_int(2, 5, g), (0.6, 0.7, 0.75)[draw_int(0, 2, g)]),
+        (draw_int(30, 200, g), 0.5),
     ]
     cases = [([p.clone() for p in props], [t.clone() for t in gts], k, iou) for k, iou in settings]
-    shown = _randint(1, 4, g)  # one image with fewer proposals than k, one image with none
+    shown = draw_int(1, 4, g)  # one image with fewer proposals than k, one image with none
     cases.append(([props[0][:shown], torch.zeros((0, 4))], [gts[0], gts[1]],
-                  shown + _randint(1, 4, g), 0.5))  # fmt: skip
+                  shown + draw_int(1, 4, g), 0.5))  # fmt: skip
     return cases
 
 

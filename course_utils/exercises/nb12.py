@@ -9,24 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
 from course_utils.detection.masks import _mask_iou, mask_targets
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import (
+    Verdict,
+    call_answer,
+    check_seed,
+    draw_int,
+    report,
+    seeded_generator,
+)
 
 __all__ = ["TYPICAL_MISTAKES", "check_mask_target", "check_mask_iou"]
-
-
-def _generator(seed: int, salt: int) -> torch.Generator:
-    """The generator of ``seed``'s hidden cases (``salt``: the exercise), apart from the notebook's."""
-    state = np.random.SeedSequence([salt, seed]).generate_state(1, np.uint64)
-    return torch.Generator().manual_seed(int(state[0]))
-
-
-def _randint(low: int, high: int, g: torch.Generator) -> int:
-    """One int drawn from ``low`` to ``high`` (both included)."""
-    return int(torch.randint(low, high + 1, (1,), generator=g))
 
 
 def _disc_masks(g: torch.Generator, n: int, size: int = 64) -> torch.Tensor:
@@ -83,14 +78,14 @@ def _drawn_target_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int
     discs, and the first disc again at a smaller output size. The objects are large for the
     output size (48 or 56, then 28 or 32), so that any reasonable resampling (even
     ``F.interpolate``'s default, nearest) passes, as on the notebook's cases."""
-    g = _generator(seed, 1201)
-    height, width = _randint(112, 128, g), _randint(112, 128, g)
-    size = (48, 56)[_randint(0, 1, g)]
+    g = seeded_generator(seed, 1201)
+    height, width = draw_int(112, 128, g), draw_int(112, 128, g)
+    size = (48, 56)[draw_int(0, 1, g)]
     while True:  # a rectangle whose edges fall between the target's sample points
-        short = _randint(40, 50, g)
-        h, w = (2 * short, short) if _randint(0, 1, g) else (short, 2 * short)
+        short = draw_int(40, 50, g)
+        h, w = (2 * short, short) if draw_int(0, 1, g) else (short, 2 * short)
         before = torch.randint(2, 6, (2,), generator=g).tolist()  # margins left and top
-        span = [w + before[0] + _randint(2, 5, g), h + before[1] + _randint(2, 5, g)]
+        span = [w + before[0] + draw_int(2, 5, g), h + before[1] + draw_int(2, 5, g)]
         edges = [(before[0], before[0] + w), (before[1], before[1] + h)]
         if all(
             abs((e * size / b) % 1 - 0.5) > 0.1
@@ -98,15 +93,15 @@ def _drawn_target_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor, int
             for e in (e1, e2)
         ):
             break
-    x0 = _randint(before[0], width - span[0] + before[0], g)  # the box inside the image
-    y0 = _randint(before[1], height - span[1] + before[1], g)
+    x0 = draw_int(before[0], width - span[0] + before[0], g)  # the box inside the image
+    y0 = draw_int(before[1], height - span[1] + before[1], g)
     rectangle = torch.zeros(height, width, dtype=torch.bool)
     rectangle[y0 : y0 + h, x0 : x0 + w] = True
     x1, y1 = x0 - before[0], y0 - before[1]
     box = torch.tensor([x1, y1, x1 + span[0], y1 + span[1]], dtype=torch.float32)
     cases = [(rectangle, box, size)]
-    cases += _box_cases(_drawn_discs(g, _randint(3, 5, g), height, width), g, size)
-    cases.append((cases[1][0], cases[1][1], (28, 32)[_randint(0, 1, g)]))
+    cases += _box_cases(_drawn_discs(g, draw_int(3, 5, g), height, width), g, size)
+    cases.append((cases[1][0], cases[1][1], (28, 32)[draw_int(0, 1, g)]))
     return cases
 
 
@@ -168,10 +163,10 @@ def _iou_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor
 def _drawn_iou_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """As the notebook's cases (a mask with itself, two sets, sets with an empty mask) with
     other discs, numbers of masks (2 to 6) and image sizes (72 to 128 pixels a side)."""
-    g = _generator(seed, 1202)
-    height, width = _randint(72, 128, g), _randint(72, 128, g)
-    a = _drawn_discs(g, _randint(2, 6, g), height, width)
-    b = _drawn_discs(g, _randint(2, 6, g), height, width)
+    g = seeded_generator(seed, 1202)
+    height, width = draw_int(72, 128, g), draw_int(72, 128, g)
+    a = _drawn_discs(g, draw_int(2, 6, g), height, width)
+    b = _drawn_discs(g, draw_int(2, 6, g), height, width)
     empty = torch.zeros(1, height, width, dtype=torch.bool)
     return [(a[:1], a[:1]), (a, b), (torch.cat([a[:2], empty]), torch.cat([empty, b[:1]]))]
 

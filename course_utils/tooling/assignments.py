@@ -380,10 +380,17 @@ class Built:
         return questions(self.nn, self.lang)
 
 
-def _tidy_student(path: Path) -> None:
-    """Drop the empty answer cells that ``otter assign`` leaves where a solution was."""
+OTTER_ANSWER = "_Type your answer here, replacing this text._"  # otter's open-answer placeholder
+
+
+def _tidy_student(path: Path, lang: str) -> None:
+    """Drop the empty answer cells ``otter assign`` leaves where a solution was; the open
+    questions' answer placeholder in the assignment's language."""
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and not c.source.strip())]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.strip() == OTTER_ANSWER:
+            cell.source = _TEXT[lang]["open_answer"]
     nbformat.write(nb, path)
 
 
@@ -445,7 +452,7 @@ def build(
                 f"otter assign failed for {master}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
             )
         result = built(out, nn, lang)
-        _tidy_student(result.student)
+        _tidy_student(result.student, lang)
         qs = result.questions
         auto = [q for q in qs if not q.manual]
         print(
