@@ -162,6 +162,22 @@ def check_cell_anchors(
 # exercise 2: label the anchors for the RPN loss
 
 
+def _DOCSTRING_CASE() -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N802 - a fixed case
+    """Anchors whose best IoUs with the object are 0.9, 0.67 and 0."""
+    return (
+        torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 6.0], [50.0, 50.0, 60.0, 60.0]]),
+        torch.tensor([[0.0, 0.0, 10.0, 9.0]]),
+    )
+
+
+def _THRESHOLD_CASE() -> tuple[torch.Tensor, torch.Tensor]:  # noqa: N802 - a fixed case
+    """Anchors exactly on the thresholds: IoU 1, 0.7, 0.3 and 0 with the object."""
+    anchors = [[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 7.0], [0.0, 0.0, 10.0, 3.0]]
+    return torch.tensor([*anchors, [60.0, 60.0, 70.0, 70.0]]), torch.tensor(
+        [[0.0, 0.0, 10.0, 10.0]]
+    )
+
+
 def _label_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
     from course_utils.detection import generate_anchors
 
@@ -171,24 +187,11 @@ def _label_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tens
     anchors = generate_anchors((8, 8), 8, (12.0, 24.0), (0.5, 1.0, 2.0))  # a 64×64 image
     cases = [
         # the docstring example: best IoUs 0.9, 0.67, 0 → positive, ignored, negative
-        (
-            torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 6.0], [50.0, 50.0, 60.0, 60.0]]),
-            torch.tensor([[0.0, 0.0, 10.0, 9.0]]),
-        ),
+        _DOCSTRING_CASE(),
         # a small object that no anchor covers with IoU ≥ 0.3: only the low-quality rule saves it
         (anchors, torch.tensor([[30.0, 30.0, 34.0, 36.0]])),
         # exactly on the thresholds: IoU 0.7 is positive, IoU 0.3 is ignored (not background)
-        (
-            torch.tensor(
-                [
-                    [0.0, 0.0, 10.0, 10.0],
-                    [0.0, 0.0, 10.0, 7.0],
-                    [0.0, 0.0, 10.0, 3.0],
-                    [60.0, 60.0, 70.0, 70.0],
-                ]
-            ),
-            torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
-        ),
+        _THRESHOLD_CASE(),
         (anchors, torch.zeros((0, 4))),  # no object: all background
     ]
     for n in (1, 3, 5):
@@ -232,23 +235,10 @@ def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     small = torch.cat((torch.tensor(centre) - half, torch.tensor(centre) + half))[None].float()
     return [
         # best IoUs 0.9, 0.67, 0 → positive, ignored, negative
-        moved(
-            torch.tensor([[0.0, 0.0, 10.0, 10.0], [0.0, 0.0, 10.0, 6.0], [50.0, 50.0, 60.0, 60.0]]),
-            torch.tensor([[0.0, 0.0, 10.0, 9.0]]),
-        ),
+        moved(*_DOCSTRING_CASE()),
         (anchors, small),  # only the low-quality rule gives it an anchor
         # exactly on the thresholds: IoU 0.7 is positive, IoU 0.3 is ignored (not background)
-        moved(
-            torch.tensor(
-                [
-                    [0.0, 0.0, 10.0, 10.0],
-                    [0.0, 0.0, 10.0, 7.0],
-                    [0.0, 0.0, 10.0, 3.0],
-                    [60.0, 60.0, 70.0, 70.0],
-                ]
-            ),
-            torch.tensor([[0.0, 0.0, 10.0, 10.0]]),
-        ),
+        moved(*_THRESHOLD_CASE()),
         (anchors, torch.zeros((0, 4))),  # no object: all background
         *((anchors, objects(draw_int(low, high, g))) for low, high in ((1, 2), (3, 4), (5, 7))),
     ]
