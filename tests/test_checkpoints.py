@@ -122,3 +122,44 @@ def test_nothing_found_says_how_to_point_at_them(installed_elsewhere, tmp_path, 
         CheckpointError, match=r"no checkpoints found for 'mini_vgg_shapes'.*COURSE_CHECKPOINTS"
     ):
         installed_elsewhere.load_trained("mini_vgg_shapes")
+
+
+# ------------------------------------------------------------------ make checkpoints: jobs side by side
+
+
+def _manifest(directory, **values):
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = {
+        name: {"metric": "test_map50", "value": value, "mask_map75": value - 0.1}
+        for name, value in values.items()
+    }
+    (directory / "manifest.json").write_text(json.dumps(entries))
+    return directory
+
+
+def test_a_rerun_beyond_the_tolerance_is_named(tmp_path, capsys):
+    from course_utils.tooling.checkpoints import REPRODUCE_TOLERANCE, compare_with_shipped
+
+    shipped = _manifest(tmp_path / "shipped", a=0.9, b=0.8)
+    rerun = _manifest(tmp_path / "rerun", a=0.9 + REPRODUCE_TOLERANCE / 2, b=0.8 - 0.05)
+    assert compare_with_shipped(rerun, shipped) == ["b test_map50", "b mask_map75"]
+    printed = capsys.readouterr().out
+    assert "-0.0500" in printed and "2 metric(s) beyond" in printed
+    assert compare_with_shipped(shipped, shipped) == []
+
+
+def test_the_longest_shipped_jobs_start_first():
+    from course_utils.tooling.checkpoints import ALL_JOBS, _previous_cost
+
+    order = sorted(ALL_JOBS, key=_previous_cost, reverse=True)
+    # the Mask R-CNNs (12 epochs on 600 images) before any 32×32 classifier
+    assert order.index("mask_rcnn_shapes") < min(order.index(n) for n in ALL_JOBS if "mini" in n)
+    assert all(_previous_cost(n) > 0 for n in ALL_JOBS)
+
+
+@pytest.mark.parametrize("parallel", ["0", "-1", "999"])
+def test_parallel_must_fit_the_machine(parallel, capsys):
+    from course_utils.tooling.checkpoints import main
+
+    assert main(["--parallel", parallel, "--only", "mini_vgg_shapes"]) == 2
+    assert "--parallel must be between 1 and" in capsys.readouterr().err

@@ -13,6 +13,10 @@ the notebook runs a shortened version live and shows both.
     python -m course_utils.tooling.checkpoints            # every job
     python -m course_utils.tooling.checkpoints --only mini_vgg_shapes
     python -m course_utils.tooling.checkpoints --list
+    python -m course_utils.tooling.checkpoints --into /tmp/rerun   # check a rerun, keep the shipped
+
+Jobs run side by side, one per CPU core on one thread each, longest first (``--parallel``);
+one process writes the manifest.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from __future__ import annotations
 import argparse
 import copy
 import importlib
+import json
+import math
+import multiprocessing
 import os
 import sys
 import time
@@ -182,8 +189,13 @@ def _curves_jobs() -> dict[str, CurvesJob]:
 CURVES_JOBS: dict[str, CurvesJob] = _curves_jobs()
 
 
-def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> dict:
-    """Train, evaluate on the test split, save atomically and record one checkpoint."""
+def run_job(
+    job: Job, directory: Path | None = None, verbose: bool = True, record: bool = True
+) -> dict:
+    """Train, evaluate on the test split, save atomically and record one checkpoint.
+
+    ``record=False`` leaves the manifest alone and returns the fields to record (for
+    :func:`record_checkpoint`): parallel jobs hand them to one process that writes it."""
     directory = directory or checkpoint_dir()
     seed_everything(job.seed, shift=False)  # stored artefacts never move with COURSE_SEED_OFFSET
     train, val, test = shapes_data()
@@ -199,17 +211,18 @@ def run_job(job: Job, directory: Path | None = None, verbose: bool = True) -> di
     save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs, weights_dtype=dtype)
     running.unlink(missing_ok=True)
     running.with_name(running.name + ".sha256").unlink(missing_ok=True)
-    entry = record_checkpoint(
-        job.name, metric="test_accuracy", value=accuracy, data=_shapes_description(),
+    fields = dict(
+        name=job.name, metric="test_accuracy", value=accuracy, data=_shapes_description(),
         seed=job.seed, epochs=job.epochs, model=f"course_utils.models.{job.model}",
         train_seconds=round(seconds, 1), lr=job.lr, directory=directory,
-        weights=_dtype_name(dtype), float16_change=round(change, 4),
+        threads=torch.get_num_threads(), weights=_dtype_name(dtype),
+        float16_change=round(change, 4),
     )  # fmt: skip
     if verbose:
         print(
             f"{job.name}: test accuracy {accuracy:.2%} after {job.epochs} epochs ({seconds:.0f} s)"
         )
-    return entry
+    return record_checkpoint(**fields) if record else fields
 
 
 def run_curves_job(job: CurvesJob, directory: Path | None = None, verbose: bool = True) -> dict:
@@ -435,9 +448,10 @@ def _dtype_name(dtype: torch.dtype) -> str:
 
 
 def run_detection_job(
-    job: DetectionJob, directory: Path | None = None, verbose: bool = True
+    job: DetectionJob, directory: Path | None = None, verbose: bool = True, record: bool = True
 ) -> dict:
-    """Train one detector, evaluate its test mAP@0.5, save atomically and record it."""
+    """Train one detector, evaluate its test mAP@0.5, save atomically and record it
+    (``record=False``: return the fields to record, as :func:`run_job` does)."""
     from course_utils.detection.engine import needs_proposals, train_detector
 
     directory = directory or checkpoint_dir()
@@ -453,8 +467,8 @@ def run_detection_job(
     measured = {"map50": result["map"], **{k: v for k, v in extra.items() if k in _MAP_KEYS}}
     dtype, change = storage_dtype(measured, float16_metrics(job.name, model))
     save_checkpoint(directory / f"{job.name}.pt", model, epoch=job.epochs, weights_dtype=dtype)
-    entry = record_checkpoint(
-        job.name, metric="test_map50", value=round(result["map"], 4), data=_detection_description(),
+    fields = dict(
+        name=job.name, metric="test_map50", value=round(result["map"], 4), data=_detection_description(),
         seed=job.seed, epochs=job.epochs, model=f"course_utils.detection.{job.model}",
         train_seconds=round(seconds, 1), lr=job.lr, batch_size=job.batch_size,
         ap_per_class={str(k): round(v, 4) for k, v in result["ap_per_class"].items()},
@@ -465,16 +479,163 @@ def run_detection_job(
         print(
             f"{job.name}: test mAP@0.5 {result['map']:.3f} after {job.epochs} epochs ({seconds:.0f} s)"
         )
-    return entry
+    return record_checkpoint(**fields) if record else fields
 
 
 ALL_JOBS: dict[str, Job | CurvesJob | DetectionJob] = {**JOBS, **CURVES_JOBS, **DETECTION_JOBS}
+
+# How far a rerun of ``make checkpoints`` may land from the shipped manifest, for every metric
+# it records (accuracy, mAP): the spread tests/test_shipped_checkpoints.py allows a loaded
+# checkpoint. A rerun trains with other thread counts or CPU kernels than the shipped run, and
+# the order of floating-point sums alone moves a trained model a little.
+REPRODUCE_TOLERANCE = 0.02
+_METRICS = ("value", *_MAP_KEYS)
+
+
+def _worker(name: str, directory: str, threads: int) -> tuple[str, float, dict | None]:
+    """Run job ``name`` on ``threads`` CPU threads (in a worker process when jobs run side by
+    side); returns its name, wall seconds and the manifest fields to record (None for curves)."""
+    torch.set_num_threads(threads)
+    job = ALL_JOBS[name]
+    start = time.perf_counter()
+    fields: dict | None = None
+    if isinstance(job, Job):
+        fields = run_job(job, Path(directory), verbose=False, record=False)
+    elif isinstance(job, DetectionJob):
+        fields = run_detection_job(job, Path(directory), verbose=False, record=False)
+    else:
+        run_curves_job(job, Path(directory), verbose=False)
+    return name, time.perf_counter() - start, fields
+
+
+def _previous_cost(name: str) -> float:
+    """CPU-thread seconds the shipped run of job ``name`` took (inf when unknown): the longest
+    jobs start first, so two lanes finish close together."""
+    from course_utils.checkpoints import read_manifest
+
+    if name in CURVES_JOBS:
+        path = checkpoint_dir() / f"{name}.json"
+        return json.loads(path.read_text("utf-8"))["seconds"] if path.is_file() else math.inf
+    entry = read_manifest().get(name, {})
+    return entry.get("train_seconds", math.inf) * entry.get("threads", 2)
+
+
+def _clock(start: float) -> str:
+    minutes, seconds = divmod(int(time.perf_counter() - start), 60)
+    return f"[{minutes:3d}:{seconds:02d}]"
+
+
+def _summary(name: str, fields: dict | None) -> str:
+    if fields is None:
+        return "curves stored"
+    if fields["metric"] == "test_accuracy":
+        return f"test accuracy {fields['value']:.4f}"
+    extra = ", ".join(f"{k} {fields[k]:.4f}" for k in _MAP_KEYS if k in fields)
+    return f"test mAP@0.5 {fields['value']:.4f}" + (f", {extra}" if extra else "")
+
+
+def run_jobs(names: list[str], directory: Path, parallel: int, threads: int) -> dict[str, float]:
+    """Run ``names`` ``parallel`` at a time on ``threads`` threads each, longest first, and
+    record each finished checkpoint in ``directory``'s manifest (one writer: this process).
+    Prints each job's start, end, wall time and metric, then the total; returns the times."""
+    order = sorted(names, key=_previous_cost, reverse=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    seconds: dict[str, float] = {}
+    plural = "s" if threads > 1 else ""
+    print(f"{len(order)} job(s), {parallel} at a time on {threads} thread{plural} each, "
+          f"into {directory}", flush=True)  # fmt: skip
+
+    def finished(name: str, took: float, fields: dict | None) -> None:
+        if fields is not None:
+            record_checkpoint(**fields)
+        seconds[name] = took
+        print(f"{_clock(start)} done  {name} in {took:.0f} s: {_summary(name, fields)}", flush=True)
+
+    if parallel == 1:
+        for name in order:
+            print(f"{_clock(start)} start {name}", flush=True)
+            finished(*_worker(name, str(directory), threads))
+    else:
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        context = multiprocessing.get_context("spawn")  # no forked OpenMP state; as on Windows
+        with ProcessPoolExecutor(parallel, mp_context=context, max_tasks_per_child=1) as pool:
+            queue, running = list(order), {}
+            while queue or running:
+                while queue and len(running) < parallel:
+                    name = queue.pop(0)
+                    print(f"{_clock(start)} start {name}", flush=True)
+                    running[pool.submit(_worker, name, str(directory), threads)] = name
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del running[future]
+                    finished(*future.result())
+    total = time.perf_counter() - start
+    print("\njob                              seconds")
+    for name in order:
+        print(f"{name:<32} {seconds[name]:7.0f}")
+    print(f"total (wall clock)               {total:7.0f}   = {total / 60:.1f} min, {parallel} "
+          f"job(s) at a time on {threads} thread{plural} each")  # fmt: skip
+    seconds["total"] = total
+    return seconds
+
+
+def compare_with_shipped(
+    directory: Path, shipped_dir: Path | None = None, tolerance: float = REPRODUCE_TOLERANCE
+) -> list[str]:
+    """Print every metric of ``directory``'s manifest beside the shipped one (``shipped_dir``,
+    default ``checkpoints/``); returns the metrics that moved more than ``tolerance`` (as
+    ``"job metric"``). Curves: the largest change of a run's final training loss, reported."""
+    from course_utils.checkpoints import read_manifest
+
+    shipped_dir = shipped_dir or checkpoint_dir()
+    shipped, rerun = read_manifest(shipped_dir), read_manifest(directory)
+    failed = []
+    print(f"\n{'job':<32} {'metric':<14} {'shipped':>8} {'rerun':>8} {'change':>8}")
+    for name, entry in rerun.items():
+        for key in _METRICS:
+            if key not in entry:
+                continue
+            label = entry["metric"] if key == "value" else key
+            old = shipped.get(name, {}).get(key)
+            if old is None:
+                print(f"{name:<32} {label:<14} {'-':>8} {entry[key]:8.4f}")
+                continue
+            change = entry[key] - old
+            flag = "" if abs(change) <= tolerance else f"  > {tolerance}"
+            if flag:
+                failed.append(f"{name} {label}")
+            print(f"{name:<32} {label:<14} {old:8.4f} {entry[key]:8.4f} {change:+8.4f}{flag}")
+    for name in CURVES_JOBS:
+        new, old = directory / f"{name}.json", shipped_dir / f"{name}.json"
+        if new.is_file() and old.is_file() and new.resolve() != old.resolve():
+            finals = [
+                [run["final_loss"] for run in json.loads(p.read_text("utf-8"))["curves"]["runs"]]
+                for p in (old, new)
+            ]
+            change = max(abs(a - b) for a, b in zip(*finals, strict=True))
+            print(f"{name:<32} {'final losses':<14} largest change {change:.4f} nats")
+    print(
+        f"{len(failed)} metric(s) beyond ±{tolerance}"
+        + (": " + ", ".join(failed) if failed else "")
+    )
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these jobs")
     parser.add_argument("--list", action="store_true", help="list the jobs and exit")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="jobs at a time, each on cores/N threads (default: one per core)",
+    )
+    parser.add_argument("--into", type=Path, metavar="DIR",
+                        help="write checkpoints and manifest here instead of checkpoints/, then "
+                             "compare every metric with the shipped manifest")  # fmt: skip
     args = parser.parse_args(argv)
     if args.list:
         for job in ALL_JOBS.values():
@@ -488,18 +649,20 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(ALL_JOBS)}", file=sys.stderr)
         return 2
+    cores = os.cpu_count() or 1
+    parallel = args.parallel if args.parallel is not None else min(cores, len(names))
+    if not 1 <= parallel <= max(cores, 1):
+        print(f"--parallel must be between 1 and the {cores} core(s) of this machine, got "
+              f"{parallel}", file=sys.stderr)  # fmt: skip
+        return 2
+    parallel = min(parallel, len(names))
     if os.environ.pop(SEED_OFFSET_VARIABLE, "0").strip() not in ("", "0"):
         print(f"note: {SEED_OFFSET_VARIABLE} is ignored here: checkpoints and stored curves "
               "are made from their recorded seeds", file=sys.stderr)  # fmt: skip
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    for name in names:
-        job = ALL_JOBS[name]
-        if isinstance(job, Job):
-            run_job(job)
-        elif isinstance(job, DetectionJob):
-            run_detection_job(job)
-        else:
-            run_curves_job(job)
+    directory = args.into or checkpoint_dir()
+    run_jobs(names, directory, parallel, threads=max(1, cores // parallel))
+    if args.into is not None and directory.resolve() != checkpoint_dir().resolve():
+        return 1 if compare_with_shipped(directory) else 0
     return 0
 
 
