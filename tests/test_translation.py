@@ -201,6 +201,58 @@ def test_korean_text_avoids_the_ruled_out_spellings():
     assert not found, found
 
 
+# Korean units: a ratio is 146배 (not 146×), millions are 6,100만 (not 61 M); code spans and
+# math are skipped (a ratio is × right after a number and not followed by a digit or "(", so
+# the shapes 3×3 and 3×(3×3) pass; "M" followed by a Latin letter is a unit: MB, MiB, MACs).
+# Inside math, a \text{...} holds Korean or an identifier (out, conv, shift), not English prose.
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+_MATH = re.compile(r"\$\$.*?\$\$|(?<!\\)\$[^$\n]+?(?<!\\)\$", re.S)
+_ENGLISH_UNIT = re.compile(r"\d(?:×(?![\d(])|[ \u00a0]?M(?![A-Za-z0-9]))")
+_MATH_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{([^{}]*)\}")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def english_units_and_formulas(text: str) -> list[str]:
+    """What a Korean text writes the English way: ``146×``, ``61 M``, ``\\text{TP so far}``."""
+    blank = lambda m: " " * len(m.group(0))  # noqa: E731
+    text = _CODE.sub(blank, text)
+    found = [m.group(1) for math in _MATH.findall(text) for m in _MATH_TEXT.finditer(math)]
+    found = [f"\\text{{{t}}}" for t in found if len(_ENGLISH_WORD.findall(t)) >= 2]
+    prose = _MATH.sub(blank, text)
+    units = [
+        prose[max(0, m.start() - 8) : m.end() + 2].strip() for m in _ENGLISH_UNIT.finditer(prose)
+    ]
+    return units + found
+
+
+@pytest.mark.parametrize(
+    "text, caught",
+    [
+        ("이미지당 146×로 빠르다", True),
+        ("파라미터 61 M개", True),
+        ("$$\\frac{\\text{TP so far}}{n}$$", True),
+        ("3×3 필터와 3×(3×3) 적층", False),
+        ("`2×`는 코드다", False),
+        (
+            "$3\\times 3$, 약 146배, 6,100만 개, 3.67 MB, $\\text{conv}$, $\\text{지금까지의 TP}$",
+            False,
+        ),
+    ],
+)
+def test_the_korean_unit_check_catches_english_units_and_formulas(text, caught):
+    assert bool(english_units_and_formulas(text)) == caught, english_units_and_formulas(text)
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_korean_text_writes_units_and_formulas_the_korean_way(path):
+    found = [
+        f"{path.name} cell {cell_id}: {hit!r}"
+        for cell_id, entry in _catalogue(path)["cells"].items()
+        for hit in english_units_and_formulas(entry.get("ko") or "")
+    ]
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize("path", KOREAN, ids=ids)
 def test_korean_notebook_meets_the_standard(path):
     assert check_notebook(path) == []
