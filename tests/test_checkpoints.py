@@ -157,9 +157,9 @@ def test_the_longest_shipped_jobs_start_first():
     assert all(_previous_cost(n) > 0 for n in ALL_JOBS)
 
 
-@pytest.mark.parametrize("parallel", ["0", "-1", "999"])
-def test_parallel_must_fit_the_machine(parallel, capsys):
+@pytest.mark.parametrize("cores", ["0", "-1", "999"])
+def test_cores_must_fit_the_machine(cores, capsys):
     from course_utils.tooling.checkpoints import main
 
-    assert main(["--parallel", parallel, "--only", "mini_vgg_shapes"]) == 2
-    assert "--parallel must be between 1 and" in capsys.readouterr().err
+    assert main(["--cores", cores, "--only", "mini_vgg_shapes"]) == 2
+    assert "--cores must be between 1 and" in capsys.readouterr().err
