@@ -284,3 +284,32 @@ def test_export_leaves_out_deep_dives(tmp_path):
     )
     html = slides.export_notebook(_notebook(tmp_path, [shown, deep]))
     assert "on_the_slide_3318" in html and "self_study_6620" not in html
+
+
+def test_the_korean_menu_check_names_what_is_missing():
+    from course_utils.tooling.browser import KOREAN_MENUS, korean_menu_failures
+
+    assert korean_menu_failures([*KOREAN_MENUS, "탭"]) == []
+    (failure,) = korean_menu_failures(["File", "편집", "View"])
+    missing = failure.split(" in [")[0]
+    assert "파일" in missing and "보기" in missing and "편집" not in missing
+
+
+def test_lab_server_writes_the_users_settings(tmp_path, monkeypatch):
+    """The Korean check's language setting lands where JupyterLab reads a user's settings."""
+    import subprocess
+
+    class Stop(Exception):
+        pass
+
+    def no_server(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(subprocess, "Popen", no_server)
+    settings = {"@jupyterlab/translation-extension:plugin": {"locale": "ko_KR"}}
+    (tmp_path / "nb").mkdir()
+    with pytest.raises(Stop):
+        with browser.lab_server(tmp_path / "nb", tmp_path, settings=settings):
+            pass
+    written = tmp_path / "settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings"
+    assert json.loads(written.read_text()) == {"locale": "ko_KR"}

@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -483,9 +484,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def lab_server(folder: Path, scratch: Path, timeout: float = 90) -> Iterator[tuple[str, str, Path]]:
+def lab_server(
+    folder: Path, scratch: Path, timeout: float = 90, settings: dict[str, dict] | None = None
+) -> Iterator[tuple[str, str, Path]]:
     """``make lab``'s server (``lab.lab_command``) on ``folder`` at a free port, its settings,
-    workspaces and runtime files in ``scratch``; yields (base URL, token, log file)."""
+    workspaces and runtime files in ``scratch``; yields (base URL, token, log file).
+    ``settings`` are a user's settings by plugin id (``"@jupyterlab/translation-extension:plugin"``)."""
     import secrets
     import subprocess
     import urllib.error
@@ -513,6 +517,11 @@ def lab_server(folder: Path, scratch: Path, timeout: float = 90) -> Iterator[tup
     docmanager = scratch / "settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
     docmanager.parent.mkdir(parents=True, exist_ok=True)
     docmanager.write_text('{"autosave": false}\n')
+    for plugin, values in (settings or {}).items():
+        package, _, name = plugin.rpartition(":")
+        path = scratch / "settings" / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values) + "\n")
     args, _, _ = lab.lab_command(env, folder)
     log = scratch / "server.log"
     with open(log, "w") as out:
@@ -744,6 +753,48 @@ def run_lab(browser, notebook: Path, scratch: Path, wait_s: float) -> LabReport:
     return report
 
 
+# the Korean UI that the README promises: the language pack's menus, looked at in the page
+KOREAN_LOCALE = "ko_KR"
+KOREAN_MENUS = (
+    "파일",
+    "편집",
+    "보기",
+    "실행",
+    "커널",
+    "설정",
+    "도움말",
+)  # File, Edit, View, Run, …
+
+
+def lab_menu_labels(browser, scratch: Path, locale: str = KOREAN_LOCALE) -> list[str]:
+    """The top menu bar's labels of make lab's server with the user's language set to
+    ``locale`` (Settings → Language), read from the page once the lab has loaded."""
+    folder = scratch / "empty"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {"@jupyterlab/translation-extension:plugin": {"locale": locale}}
+    with lab_server(folder, scratch / "ui", settings=settings) as (base, token, _log):
+        page = browser.new_page(viewport={"width": ASSERTED[0], "height": ASSERTED[1]})
+        try:
+            page.goto(f"{base}/lab?token={token}")
+            labels = page.locator("#jp-menu-panel .lm-MenuBar-itemLabel")
+            labels.first.wait_for(timeout=60_000)
+            return [label.strip() for label in labels.all_inner_texts()]
+        finally:
+            page.close()
+
+
+def korean_menu_failures(labels: list[str]) -> list[str]:
+    """What is wrong with the menu bar under the Korean language pack (empty: nothing).
+
+    >>> korean_menu_failures(["파일", "편집", "보기", "실행", "커널", "탭", "설정", "도움말"])
+    []
+    >>> korean_menu_failures(["File", "Edit", "View"])
+    ["menu bar not Korean: missing 파일, 편집, 보기, 실행, 커널, 설정, 도움말 in ['File', 'Edit', 'View']"]
+    """
+    missing = [m for m in KOREAN_MENUS if m not in labels]
+    return [f"menu bar not Korean: missing {', '.join(missing)} in {labels}"] if missing else []
+
+
 def print_lab(report: LabReport) -> None:
     print(
         f"lab: explorer sliders {report.lab_sliders}, redraws {report.lab_redraws}/{MOVES} "
@@ -807,6 +858,14 @@ def main(argv: list[str] | None = None) -> int:
                     failures.append(f"lab: {type(exc).__name__}: {str(exc).splitlines()[0]}")
                     for page in browser.contexts[-1].pages if browser.contexts else []:
                         page.screenshot(path=str(scratch / f"failure-{id(page)}.png"))
+                try:
+                    labels = lab_menu_labels(browser, scratch)
+                    print(f"lab in Korean ({KOREAN_LOCALE}): menu bar {' · '.join(labels)}")
+                    failures += [f"lab in Korean: {f}" for f in korean_menu_failures(labels)]
+                except Exception as exc:  # noqa: BLE001 - reported with the rest
+                    failures.append(
+                        f"lab in Korean: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+                    )
         finally:
             browser.close()
     if reports:
