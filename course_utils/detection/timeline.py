@@ -180,6 +180,12 @@ def _one_timeline(
     return StageTimeline(tuple(stages), total, seen["calls"], seen["shared"])
 
 
+def _check_one_image(image) -> None:
+    if not isinstance(image, Tensor) or image.dim() != 3:
+        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
+        raise ValueError(f"image must be one 3×H×W tensor, got {shape}; for a batch pass images[0]")
+
+
 def stage_timeline(
     model: nn.Module,
     image: Tensor,
@@ -205,9 +211,7 @@ def stage_timeline(
                 f"stage_timeline needs one of the kit's FastRCNN / FasterRCNN detectors, got "
                 f"{type(model).__name__} (it has no {name!r})"
             )
-    if not isinstance(image, Tensor) or image.dim() != 3:
-        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
-        raise ValueError(f"image must be one 3×H×W tensor, got {shape}; for a batch pass images[0]")
+    _check_one_image(image)
     makes_own = hasattr(model, "rpn")
     if makes_own and (proposals is not None or propose is not None):
         raise ValueError("Faster R-CNN makes its own proposals; do not pass proposals or propose")
@@ -349,9 +353,7 @@ def stage_dependency(
             )
     if not isinstance(shift, int | float) or not 0 < shift < 1e4:
         raise ValueError(f"shift must be a positive number of pixels, got {shift!r}")
-    if not isinstance(image, Tensor) or image.dim() != 3:
-        shape = tuple(image.shape) if isinstance(image, Tensor) else type(image).__name__
-        raise ValueError(f"image must be one 3×H×W tensor, got {shape}")
+    _check_one_image(image)
     x = check_images([image.to(_device_of(detector))])
     size = tuple(x.shape[-2:])
     features = detector.backbone(x)
@@ -367,7 +369,8 @@ def stage_dependency(
     other = copy.deepcopy(detector)
     generator = torch.Generator().manual_seed(seed)
     for p in other.head.parameters():
-        p.copy_(torch.randn(p.shape, generator=generator).to(p) * p.std().clamp_min(0.01))
+        scale = p.std(correction=0).clamp_min(0.01)  # a one-element tensor has spread 0, not NaN
+        p.copy_(torch.randn(p.shape, generator=generator).to(p) * scale)
     proposals_other = other.propose([image.to(_device_of(other))])
     pairs = list(zip(proposals, proposals_other, strict=True))
     if any(a.shape != b.shape for a, b in pairs):

@@ -23,11 +23,15 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
+import importlib
+import inspect
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -224,9 +228,6 @@ def questions(nn: str, lang: str = "en") -> list[Question]:
         s = SOLUTIONS[key]
         if s.checker not in by_checker:
             raise ValueError(f"no exercise cell of notebook {nn} ({lang}) calls {s.checker}")
-        import importlib
-        import inspect
-
         checker = getattr(importlib.import_module(f"course_utils.exercises.nb{nn}"), s.checker)
         seeded = "seed" in inspect.signature(checker).parameters
         starter = starter_code(by_checker[s.checker])
@@ -514,9 +515,6 @@ class Grade:
 
 def grade(autograder: Path, submission: Path, work: Path | None = None) -> Grade:
     """Grade ``submission`` with ``otter run`` (no container) against ``autograder`` (the zip)."""
-    import json
-    import tempfile
-
     for name, path in (("autograder", autograder), ("submission", submission)):
         if not Path(path).is_file():
             raise FileNotFoundError(f"{name} must be an existing file; got {path}")
