@@ -509,15 +509,13 @@ def lab_server(
         JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
         JUPYTERLAB_SETTINGS_DIR=str(scratch / "settings"),
     )
-    # every cell in the DOM (JupyterLab renders only the visible ones by default)
-    tracker = scratch / "settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
-    tracker.parent.mkdir(parents=True, exist_ok=True)
-    tracker.write_text('{"windowingMode": "none"}\n')
-    # no autosave: a write during the test is then a save that presenting itself made
-    docmanager = scratch / "settings/@jupyterlab/docmanager-extension/plugin.jupyterlab-settings"
-    docmanager.parent.mkdir(parents=True, exist_ok=True)
-    docmanager.write_text('{"autosave": false}\n')
-    for plugin, values in (settings or {}).items():
+    test_settings = {
+        # every cell in the DOM (JupyterLab renders only the visible ones by default)
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+        # no autosave: a write during the test is then a save that presenting itself made
+        "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+    }
+    for plugin, values in {**test_settings, **(settings or {})}.items():
         package, _, name = plugin.rpartition(":")
         path = scratch / "settings" / package / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
