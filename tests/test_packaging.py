@@ -162,3 +162,24 @@ def test_ci_calls_make_test_and_readme_shows_it():
     assert "-m course_utils.tooling.cli test" in makefile
     cli_source = (ROOT / "course_utils" / "tooling" / "cli.py").read_text()
     assert '"loadscope"' in cli_source and '"--nbval-lax"' in cli_source
+
+
+def test_the_lowest_versions_claimed_are_the_ones_make_test_compat_installs():
+    """pyproject's minimum of each base dependency is the version the Colab-like lane runs."""
+    compat = ROOT / "tests" / "compat"
+    lane = _pins((compat / "colab-packages.txt").read_text().splitlines())
+    lane |= _pins((compat / "colab-opencv.txt").read_text().splitlines())
+    lane["opencv-contrib-python-headless"] = lane["opencv-contrib-python"]  # the same cv2 build
+    unchecked = []
+    for req in (Requirement(r) for r in _pyproject()["project"]["dependencies"]):
+        name = _norm(req.name)
+        if name not in lane:
+            unchecked.append(name)
+            continue
+        lowest = [s.version for s in req.specifier if s.operator == ">="]
+        assert lowest, f"{name}: no minimum version in pyproject.toml"
+        assert Version(lowest[0]) == Version(lane[name]), (
+            f"{name}: pyproject claims >={lowest[0]}, make test-compat installs {lane[name]}"
+        )
+    # Colab lacks torchmetrics: its setup cell installs the newest, so no lane pins its lowest
+    assert unchecked == ["torchmetrics"], unchecked

@@ -106,7 +106,8 @@ def test_remote_reference_detector():
     assert slides.remote_references("<link href='//cdn.x/y.css'>")
     assert slides.remote_references("import mermaid from 'https://cdn/x.mjs'")
     assert not slides.remote_references('<script src="vendor/node_modules/katex/k.js"></script>')
-    assert not slides.remote_references('<a href="https://arxiv.org/abs/1512.03385">paper</a>'[:0])
+    assert not slides.remote_references('<a href="https://arxiv.org/abs/1512.03385">paper</a>')
+    assert slides.remote_references('<a href="#x"><img src="https://x.org/i.png"></a>')
 
 
 def _top_level_sections(html: str) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.tooling import translate
+from course_utils.tooling import colab, translate
 from course_utils.tooling.hygiene import check_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +88,10 @@ def test_korean_code_outputs_and_slides_equal_the_english(path):
         assert ko["cell_type"] == en["cell_type"] and ko.get("id") == en.get("id"), where
         assert ko["metadata"] == en["metadata"], f"{where}: metadata (slides, tags) differ"
         if en["cell_type"] != "code":
+            continue
+        if en.get("id") == colab.BOOTSTRAP_ID:  # the Colab setup cell, rendered in Korean
+            assert "".join(ko["source"]) == colab.bootstrap_source("ko"), where
+            assert _joined(ko["outputs"]) == _joined(colab.bootstrap_cell("ko").outputs), where
             continue
         # the English outputs, with the checkers' verdicts as the Korean kernel shows them
         expected = copy.deepcopy(en)

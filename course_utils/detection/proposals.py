@@ -34,6 +34,7 @@ from course_utils._checks import (
     check_probability,
 )
 from course_utils.detection.boxes import _box_iou, _remove_small_boxes, xywh_to_xyxy
+from course_utils.hosted import has_selective_search
 
 __all__ = ["selective_search_boxes", "proposal_recall"]
 
@@ -48,7 +49,7 @@ def _import_ximgproc() -> Any:
             "selective search needs OpenCV: install opencv-contrib-python-headless, and no "
             "other OpenCV package beside it"
         ) from err
-    if not hasattr(cv2, "ximgproc"):
+    if not has_selective_search(cv2):
         raise ImportError(
             "selective search needs OpenCV's contrib modules (cv2.ximgproc), which this cv2 "
             f"(version {cv2.__version__}) lacks: install opencv-contrib-python-headless, and no "

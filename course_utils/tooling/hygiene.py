@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+from course_utils.tooling import colab
+
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
 MAX_BYTES = 3_000_000
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -75,8 +77,17 @@ def check_notebook(path: Path) -> list[str]:
         problems.append(f"{path}: no assert: every lecture claim must be checked")
     if re.search(r"np\.random\.(seed|rand|randn|randint|choice|shuffle)\(", all_code):
         problems.append(f"{path}: uses NumPy's global random state; use np.random.default_rng")
-    if re.search(r"^\s*[!%]pip install", all_code, re.MULTILINE):
-        problems.append(f"{path}: '!pip install' in a notebook (use the guarded hosted cell)")
+    # the Colab setup cell (first code cell, exactly as course_utils.tooling.colab writes it)
+    # is the one place that installs packages; any other install in a notebook is refused
+    lang = "ko" if path.parent.name == "ko" else "en"
+    relative = f"notebooks/{'ko/' if lang == 'ko' else ''}{path.name}"
+    problems += colab.problems(path, relative, lang)
+    others = "\n".join(_source(c) for c in code if not colab.is_bootstrap(c))
+    if re.search(r"^\s*[!%]pip\b|\bpip\b[\"',\s]+install\b", others, re.MULTILINE):
+        problems.append(
+            f"{path}: 'pip install' in a notebook cell; only the Colab setup cell installs "
+            "(python -m course_utils.tooling.colab writes it)"
+        )
 
     problems += _deck_problems(path, cells)
     last = 0

@@ -37,7 +37,11 @@ NBVAL_MARKER = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTI
 THEME = "white"
 TEMPLATES = Path(__file__).with_name("templates")
 VENDOR = "vendor/node_modules"
-REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
+# what the page would load (src=, and href= on anything but an <a> link: a link to Colab or a
+# paper is followed only when clicked, so it does not stop the slides from working offline)
+REMOTE = re.compile(
+    r"""(?:\bsrc|<(?!a\b)\w+\b[^>]*?\bhref)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE
+)
 REMOTE_IMPORT = re.compile(r"""(?:import\s+[^;]*from\s+|@import\s+(?:url\()?)["']?(?:https?:)?//""")
 
 

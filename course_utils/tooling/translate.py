@@ -16,8 +16,9 @@ The glossary cell (``## Glossary …``) is built, not translated: each row's Eng
 Korean term come from the shared term list ``i18n/terms.yml`` and only the meaning column
 is translated (``glossary: {english term: 뜻}`` instead of ``ko``).
 
-The one difference in code: the first code cell (the setup) of every Korean notebook begins
-with the language switch :data:`SWITCH` (``os.environ["COURSE_LANG"] = "ko"``), which makes
+Two differences in code. The Colab setup cell (:mod:`course_utils.tooling.colab`, the first
+code cell) is its Korean rendering, and the title's Colab link opens the Korean notebook. The
+next code cell (the setup) of every Korean notebook begins with the language switch :data:`SWITCH` (``os.environ["COURSE_LANG"] = "ko"``), which makes
 the exercise checkers answer in Korean (:mod:`course_utils.i18n`). It prints nothing, so
 the stored outputs stay those of the English run, with one exception: a checker's verdict
 (``✅ correct …`` / ``❌ not yet: …``) is stored as the Korean kernel shows it, the same
@@ -53,6 +54,12 @@ import nbformat
 import yaml
 
 from course_utils._io import atomic_write_bytes
+from course_utils.tooling.colab import (
+    BOOTSTRAP_ID,
+    bootstrap_cell,
+    link_line,
+    strip_link,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -85,8 +92,11 @@ def source_hash(text: str) -> str:
 
 
 def _source(cell: dict) -> str:
+    """A cell's text; for markdown without the title's Colab link line (the edition writes its
+    own link, so the link is not part of what is translated)."""
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
+    src = "".join(src) if isinstance(src, list) else src
+    return strip_link(src) if cell.get("cell_type") == "markdown" else src
 
 
 def catalogue_path(notebook: Path) -> Path:
@@ -269,7 +279,11 @@ def build(
     name = notebook.name[:2]
     problems: list[Problem] = []
     switched = False
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.get("id") == BOOTSTRAP_ID:
+            nb.cells[i] = bootstrap_cell("ko")
+            nb.cells[i].execution_count = cell.execution_count
+            continue
         if cell.cell_type == "code":
             _korean_outputs(cell)
         if cell.cell_type == "code" and not switched:
@@ -290,6 +304,8 @@ def build(
             cell.source = text
         else:
             cell.source = entry["ko"].rstrip("\n")
+        if strip_link(english.cells[i].source) != english.cells[i].source:
+            cell.source += "\n\n" + link_line(f"notebooks/ko/{notebook.name}", "ko")
     nb.metadata["course"] = {
         "lang": "ko",
         "generated_from": f"notebooks/{notebook.name}",
@@ -362,7 +378,7 @@ def accept(spec: str) -> str:
     path = catalogue_path(matches[0])
     data = load_catalogue(path)
     entry = data["cells"].setdefault(cid, {})
-    entry.update(hash=source_hash(cell.source), en=cell.source)
+    entry.update(hash=source_hash(_source(cell)), en=_source(cell))
     data["cells"][cid] = {k: entry[k] for k in ("hash", "en", "ko", "glossary") if k in entry}
     data["notebook"] = matches[0].name
     save_catalogue(path, data)
