@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -123,11 +124,13 @@ def versions(python: Path, names: tuple[str, ...] = REPORTED) -> dict[str, str |
         "    except m.PackageNotFoundError: return None\n"
         "print(json.dumps({n: v(n) for n in sys.argv[1:]}))"
     )
-    out = _run(
-        [str(python), "-c", code, *names], "reading versions", capture_output=True, text=True
+    out = _run(  # from / : the clone's course_utils.egg-info must not count as installed
+        [str(python), "-c", code, *names],
+        "reading versions",
+        capture_output=True,
+        text=True,
+        cwd="/",
     ).stdout
-    import json
-
     return json.loads(out)
 
 
@@ -181,6 +184,7 @@ def setup_cell_run(python: Path, root: Path, work: Path, cell_timeout: int) -> d
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_CHECKPOINTS")}
     env.update(COURSE_KIT_SOURCE=f"file://{bare}", COURSE_KIT_REF="compat-test")
     before = versions(python)
+    cv2_before = cv2_has_selective_search(str(python), kit=root)
     _nbval(python, [Path(notebook).name], folder, env, cell_timeout)
     after = versions(python)
     if not (folder / "cnn-course-kit" / "course_utils").is_dir():
@@ -189,6 +193,9 @@ def setup_cell_run(python: Path, root: Path, work: Path, cell_timeout: int) -> d
         raise CompatError("the setup cell did not install torchmetrics, which Colab lacks")
     if not cv2_has_selective_search(str(python), kit=root):
         raise CompatError("after the setup cell cv2 still has no selective search (ximgproc)")
+    changed = {n: (before[n], after[n]) for n in after if before[n] != after[n]}
+    repaired = "" if cv2_before else "; cv2 had no selective search and was repaired"
+    print(f"test-compat: the setup cell installed {changed}{repaired}", flush=True)
     _unchanged(before, after, "the setup cell")
     return after
 
