@@ -28,7 +28,7 @@ from collections.abc import Callable
 import torch
 import torchvision
 
-from course_utils.detection import box_iou, nms, roi_pool, roi_pool_loops
+from course_utils.detection import box_iou, nms, roi_align, roi_pool, roi_pool_loops
 
 
 def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
@@ -128,6 +128,30 @@ def main() -> None:
         lambda: torchvision.ops.roi_pool(features, rois, 7, 1 / 8),
         same,
     )
+
+    # RoI Align's backward (what training pays): the kit's two matrix products against
+    # torchvision's CPU kernel, on the sizes of notebook 12's box head (7×7) and mask head (14×14)
+    align_cases = [  # (features N, C, H, W), RoIs, output size, case
+        ((8, 64, 32, 32), 1024, 7, "Mask R-CNN box head: 8×64×32×32, 1024 RoIs"),
+        ((8, 64, 32, 32), 256, 14, "Mask R-CNN mask head: 8×64×32×32, 256 RoIs"),
+    ]
+    for shape, k, size, case in align_cases:
+        features = torch.randn(*shape, generator=g)
+        rois = rois_for(g, k, shape[0], 128)
+        grad = torch.randn(k, shape[1], size, size, generator=g)
+
+        def backward(fn, f=features, r=rois, s=size, d=grad):
+            x = f.clone().requires_grad_()
+            fn(x, r, s, 0.25, sampling_ratio=2, aligned=True).backward(d)
+            return x.grad
+
+        compare(
+            f"roi_align {size}×{size} forward+backward",
+            case,
+            lambda b=backward: b(roi_align),
+            lambda b=backward: b(torchvision.ops.roi_align),
+            close,
+        )
 
     # pasting 28×28 masks into their boxes: one grid_sample (kit) against box by box (torchvision)
     from torchvision.models.detection.roi_heads import paste_masks_in_image

@@ -342,13 +342,89 @@ def roi_align(
     )  # fmt: skip
     if not isinstance(aligned, bool):
         raise TypeError(f"aligned must be True or False, got {aligned!r}")
-    low = features.dtype in (torch.float16, torch.bfloat16)  # in float32, as torchvision's autocast
-    pooled = torchvision.ops.roi_align(
-        features.float() if low else features,
-        rois.float() if low else rois,
-        output_size=out,
-        spatial_scale=spatial_scale,
-        sampling_ratio=sampling_ratio,
-        aligned=aligned,
-    )
-    return pooled.to(features.dtype)
+    dtype = features.dtype
+    low = dtype in (torch.float16, torch.bfloat16)  # in float32, as torchvision's autocast
+    features, rois = (features.float(), rois.float()) if low else (features, rois)
+    if sampling_ratio > 0 and torch.is_grad_enabled() and features.requires_grad:
+        pooled = _SeparableRoIAlign.apply(
+            features, rois, out, spatial_scale, sampling_ratio, aligned
+        )
+    else:
+        pooled = torchvision.ops.roi_align(
+            features, rois, output_size=out, spatial_scale=spatial_scale,
+            sampling_ratio=sampling_ratio, aligned=aligned,
+        )  # fmt: skip
+    return pooled.to(dtype)
+
+
+def _axis_weights(
+    start: Tensor, end: Tensor, bins: int, samples: int, size: int, aligned: bool
+) -> Tensor:
+    """``(R, bins, size)``: how much each feature row (or column) adds to each bin of each RoI.
+
+    One axis of torchvision's RoI Align: a bin averages ``samples`` bilinear samples along the
+    axis; a sample below −1 or beyond ``size`` is 0, one in [−1, 0] is clamped to 0, one past
+    the last row takes the last row. Both axes together give the bin's weight of a cell as the
+    product of its row's and its column's weight: the sampling is separable.
+    """
+    length = end - start
+    if not aligned:  # torchvision's legacy rule: a RoI spans at least one cell
+        length = length.clamp(min=1.0)
+    step = length / bins
+    at = torch.arange(bins, dtype=start.dtype, device=start.device)
+    offset = (torch.arange(samples, dtype=start.dtype, device=start.device) + 0.5) / samples
+    y = start[:, None, None] + (at[None, :, None] + offset[None, None, :]) * step[:, None, None]
+    inside = ((y >= -1.0) & (y <= size)).to(y.dtype) / samples
+    y = y.clamp(min=0)
+    low = y.floor()
+    top = low >= size - 1  # the last row (or past it): all weight on the last row
+    low = low.clamp(max=size - 1)
+    frac = torch.where(top, torch.zeros_like(y), y - low)
+    weights = torch.zeros(len(start), bins, size, dtype=y.dtype, device=y.device)
+    weights.scatter_add_(2, low.long(), (1 - frac) * inside)
+    weights.scatter_add_(2, (low + 1).clamp(max=size - 1).long(), frac * inside)
+    return weights
+
+
+class _SeparableRoIAlign(torch.autograd.Function):
+    """torchvision's RoI Align forward; its backward as two matrix products.
+
+    A pooled value is ``Σ_y Σ_x Wy[p, y] · F[y, x] · Wx[q, x]`` (:func:`_axis_weights`), so
+    the gradient of the feature map is ``Σ_RoIs Wyᵀ · dP · Wx``: one batched product along x,
+    one product per image along y. torchvision's CPU kernel instead loops over every RoI,
+    channel, bin and sample; this is the same sum in another order (equal to float rounding).
+    ``make bench`` times both (``bench_detection``).
+    """
+
+    @staticmethod
+    def forward(ctx, features, rois, output_size, spatial_scale, sampling_ratio, aligned):
+        ctx.save_for_backward(rois)
+        ctx.setup = (features.shape, output_size, spatial_scale, sampling_ratio, aligned)
+        return torchvision.ops.roi_align(
+            features, rois, output_size, spatial_scale, sampling_ratio, aligned
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        (rois,) = ctx.saved_tensors
+        (images, channels, height, width), (out_h, out_w), scale, samples, aligned = ctx.setup
+        shift = 0.5 if aligned else 0.0
+        r = rois.to(grad.dtype)
+        wy = _axis_weights(r[:, 2] * scale - shift, r[:, 4] * scale - shift, out_h, samples,
+                           height, aligned)  # fmt: skip
+        wx = _axis_weights(r[:, 1] * scale - shift, r[:, 3] * scale - shift, out_w, samples,
+                           width, aligned)  # fmt: skip
+        count = len(rois)
+        # along x: U[r, p, c, x] = Σ_q dP[r, c, p, q] · Wx[r, q, x]
+        rows = grad.permute(0, 2, 1, 3).reshape(count, out_h * channels, out_w)
+        along_x = torch.bmm(rows, wx).reshape(count, out_h, channels * width)
+        # along y, per image: dF[y, (c, x)] = Σ_{r, p} Wy[r, p, y] · U[r, p, (c, x)]
+        result = grad.new_zeros(images, height, channels * width)
+        batch = rois[:, 0].long()
+        for image in batch.unique().tolist():
+            mine = (batch == image).nonzero().flatten()
+            result[image] = wy[mine].reshape(-1, height).T @ along_x[mine].reshape(
+                -1, channels * width
+            )
+        result = result.view(images, height, channels, width).permute(0, 2, 1, 3)
+        return result.contiguous(), None, None, None, None, None
