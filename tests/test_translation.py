@@ -211,7 +211,7 @@ def test_korean_text_avoids_the_ruled_out_spellings():
 # Inside math, a \text{...} holds Korean or an identifier (out, conv, shift), not English prose.
 _CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 _MATH = re.compile(r"\$\$.*?\$\$|(?<!\\)\$[^$\n]+?(?<!\\)\$", re.S)
-_ENGLISH_UNIT = re.compile(r"\d(?:×(?![\d(])|[ \u00a0]?M(?![A-Za-z0-9]))")
+_ENGLISH_UNIT = re.compile(r"\d(?:×(?![\d(])|[ \u00a0]?[MG](?![A-Za-z0-9])|[ \u00a0]?G MAC)")
 _MATH_TEXT = re.compile(r"\\text(?:rm|it|bf)?\{([^{}]*)\}")
 _ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
@@ -234,6 +234,8 @@ def english_units_and_formulas(text: str) -> list[str]:
     [
         ("이미지당 146×로 빠르다", True),
         ("파라미터 61 M개", True),
+        ("이미지당 15.47 G MAC", True),
+        ("곱셈-덧셈 1.5 G번", True),
         ("$$\\frac{\\text{TP so far}}{n}$$", True),
         ("3×3 필터와 3×(3×3) 적층", False),
         ("`2×`는 코드다", False),

@@ -136,7 +136,9 @@ def torchvision_faster_rcnn(num_classes: int, backbone: nn.Module | None = None)
     Same anchors (16, 32, 64 px × ratios 0.5, 1, 2), same proposal counts, same head size
     (two dense layers of 128 on 7×7 pooled features), no resizing (images stay 128×128)
     and no extra normalisation (the backbone normalises). Differences that remain are
-    torchvision's: RoI Align instead of RoI pooling, its samplers and its defaults.
+    torchvision's: RoI Align instead of RoI pooling, its samplers and its defaults. Its RoI
+    Align pooler is torchvision's ``MultiScaleRoIAlign`` with the kit's backward
+    (:func:`_roi_align_pooler`: the same gradient, computed faster on the CPU).
     """
     from torchvision.models.detection import FasterRCNN as TVFasterRCNN
 

@@ -96,6 +96,7 @@ _MAGNITUDE = {
     "M": Decimal(10) ** 6,
     "million": Decimal(10) ** 6,
     "B": Decimal(10) ** 9,
+    "G": Decimal(10) ** 9,
     "billion": Decimal(10) ** 9,
     "만": Decimal(10) ** 4,
     "천만": Decimal(10) ** 7,
@@ -107,7 +108,7 @@ _UNITS = [
     "GFLOP/s", "TFLOP/s", "MFLOP/s", "GFLOPs", "TFLOPs", "MFLOPs", "GFLOP", "TFLOP", "GMACs",
     "GiB", "MiB", "KiB", "GB", "MB", "KB", "kB", "fps", "points", "point", "pts", "nats", "nat",
     "million", "billion", "thousand", "ms", "µs", "μs", "ns", "min", "px", "%p", "%", "×", "x",
-    "s", "k", "M", "B", "밀리초", "초", "배", "천만", "백만", "만", "억",
+    "s", "k", "M", "B", "G", "밀리초", "초", "배", "천만", "백만", "만", "억",
 ]  # fmt: skip
 _UNIT = re.compile(
     rf"(?:{_SPACE}|-)?(?P<unit>{'|'.join(re.escape(u) for u in _UNITS)})"
@@ -361,7 +362,7 @@ def output_text(cell: dict) -> str:
     return "\n".join(parts)
 
 
-_PRINTED = re.compile(rf"(?<![\w.])[+\-−]?(?P<num>{_NUM})(?:{_SPACE}?(?P<mag>[kMB])(?![A-Za-z]))?")
+_PRINTED = re.compile(rf"(?<![\w.])[+\-−]?(?P<num>{_NUM})(?:{_SPACE}?(?P<mag>[kMBG])(?![A-Za-z]))?")
 
 
 def printed_numbers(text: str) -> list[Number]:
