@@ -163,3 +163,14 @@ def test_cores_must_fit_the_machine(cores, capsys):
 
     assert main(["--cores", cores, "--only", "mini_vgg_shapes"]) == 2
     assert "--cores must be between 1 and" in capsys.readouterr().err
+
+
+def test_a_job_that_does_not_fit_lets_a_smaller_one_start():
+    from course_utils.tooling.checkpoints import next_fitting
+
+    threads = {"mini_vgg_shapes": 2, "rcnn_shapes": 1, "fast_rcnn_shapes": 1}
+    queue = ["mini_vgg_shapes", "rcnn_shapes", "fast_rcnn_shapes"]  # longest first
+    assert next_fitting(queue, threads, free=2) == "mini_vgg_shapes"
+    assert next_fitting(queue, threads, free=1) == "rcnn_shapes"  # vgg waits, no core idles
+    assert next_fitting(["mini_vgg_shapes"], threads, free=1) is None
+    assert next_fitting([], threads, free=2) is None

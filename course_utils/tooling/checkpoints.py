@@ -541,10 +541,26 @@ def _summary(name: str, fields: dict | None) -> str:
     return f"test mAP@0.5 {fields['value']:.4f}" + (f", {extra}" if extra else "")
 
 
+def next_fitting(queue: list[str], threads: dict[str, int], free: int) -> str | None:
+    """The first job of ``queue`` (longest first) whose threads fit in ``free`` cores.
+
+    A job that does not fit lets a later, smaller one start (no core idles behind it): with
+    two cores, the one-thread detectors fill both and the two-thread classifiers run once
+    the detectors are done, instead of each classifier holding a core empty until the other
+    core's detector ends.
+
+    >>> next_fitting(["vgg", "rcnn"], {"vgg": 2, "rcnn": 1}, free=1)
+    'rcnn'
+    >>> next_fitting(["vgg"], {"vgg": 2}, free=1) is None
+    True
+    """
+    return next((name for name in queue if threads[name] <= free), None)
+
+
 def run_jobs(names: list[str], directory: Path, cores: int) -> dict[str, float]:
     """Run ``names`` side by side on ``cores`` CPU cores, longest first: each job on its own
     thread count (``threads`` of its registry entry, at most ``cores``), as many at a time as
-    their threads fit in ``cores``; record each finished checkpoint in ``directory``'s manifest
+    their threads fit in ``cores`` (:func:`next_fitting`); record each finished checkpoint in ``directory``'s manifest
     (one writer: this process). Prints each job's start, end, time and metric, then the total;
     returns the times."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -559,9 +575,10 @@ def run_jobs(names: list[str], directory: Path, cores: int) -> dict[str, float]:
     with ProcessPoolExecutor(cores, mp_context=context, max_tasks_per_child=1) as pool:
         queue, running = list(order), {}
         while queue or running:
-            # start jobs in order while their threads fit (the next one waits for room)
-            while queue and sum(threads[n] for n in running.values()) + threads[queue[0]] <= cores:
-                name = queue.pop(0)
+            # start the longest job that fits the free cores, while one does
+            while (name := next_fitting(queue, threads, cores - sum(
+                threads[n] for n in running.values()))) is not None:  # fmt: skip
+                queue.remove(name)
                 plural = "s" if threads[name] > 1 else ""
                 print(f"{_clock(start)} start {name} ({threads[name]} thread{plural})", flush=True)
                 running[pool.submit(_worker, name, str(directory), threads[name])] = name
