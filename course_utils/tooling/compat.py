@@ -2,7 +2,8 @@
 
 1. **Python 3.12**: ``$COMPAT_PYTHON``, else the newest ``$(pyenv root)/versions/3.12.*``,
    else ``python3.12`` on ``PATH``; none of them: exit 2 with how to get one.
-2. **Colab's stack** in a new venv (``build/compat/venv``, made afresh each run):
+2. **Colab's stack** in a new venv (``build/compat/venv``, made afresh each run and removed
+   after a run that passed: with PyPI's CUDA build of torch it takes about 6 GB):
    ``tests/compat/colab-packages.txt`` (torch 2.11, torchvision 0.26, ipywidgets 7.7.1, …),
    then Colab's three OpenCV packages one at a time (``colab-opencv.txt``), no
    ``constraints.txt``; pytest and nbval to run the notebooks.
@@ -254,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     except CompatError as exc:
         print(f"test-compat FAILED: {exc}", file=sys.stderr)
         return 1
+    # PyPI's torch 2.11 is the CUDA build: the venv takes about 6 GB; it is rebuilt every run
+    shutil.rmtree(root / "build" / "compat" / "venv", ignore_errors=True)
     for step, seconds in times.items():
         print(f"test-compat: {step}: {seconds / 60:.1f} min")
     print(f"test-compat: passed with Python 3.12 and {installed}")
