@@ -1,7 +1,7 @@
 """``make test-compat``: the kit on a Colab-like Python 3.12, from nothing.
 
 1. **Python 3.12**: ``$COMPAT_PYTHON``, else the newest ``$(pyenv root)/versions/3.12.*``,
-   else ``python3.12`` on ``PATH``; none of them: exit 2 with how to get one.
+   else ``python3.12`` on ``PATH``; none of them: exit status 1, saying how to get one.
 2. **Colab's stack** in a new venv (``build/compat/venv``, made afresh each run and removed
    after a run that passed: with PyPI's CUDA build of torch it takes about 6 GB):
    ``tests/compat/colab-packages.txt`` (torch 2.11, torchvision 0.26, ipywidgets 7.7.1, …),
