@@ -292,8 +292,7 @@ def test_no_stored_korean_output_carries_an_english_verdict():
 
 
 def test_checker_verdicts_in_korean(monkeypatch):
-    from course_utils.exercises import Verdict, call_answer
-    from course_utils.i18n import tr
+    from course_utils.exercises import M, Verdict, call_answer
 
     def placeholder():
         raise NotImplementedError
@@ -306,8 +305,19 @@ def test_checker_verdicts_in_korean(monkeypatch):
         "❌ 아직 아님: 함수가 아직 NotImplementedError를 일으킨다: 여러분의 코드로 바꿔 넣어라"
     )
     assert repr(Verdict(True)) == "✅ 정답"
-    assert tr("wrong for C=96 (count a multiply-add as 2 FLOPs)") == (
-        "C=96에서 틀렸다 (곱셈-덧셈 하나를 2 FLOP으로 세어라)"
+    from course_utils.exercises import nb02
+
+    wrong = M("02.wrong_for", where="W=9, F=3, P=0, S=1, D=2", hint=M("02.size_plus_one"))
+    assert repr(Verdict(False, wrong)) == (
+        "❌ 아직 아님: W=9, F=3, P=0, S=1, D=2에서 틀렸다 (창의 첫 위치도 세어라 (+ 1))"
     )
-    assert tr("return a tensor, not list") == "텐서를 반환해야 한다 (지금은 list)"
-    assert tr("a message with no Korean entry") == "a message with no Korean entry"
+    monkeypatch.setenv("COURSE_LANG", "en")  # the language is read when the verdict is shown
+    assert repr(Verdict(False, wrong)) == (
+        "❌ not yet: wrong for W=9, F=3, P=0, S=1, D=2 (count the window's first position too "
+        "(the + 1))"
+    )
+    assert nb02.__name__  # the module defines the messages used above
+    with pytest.raises(KeyError, match="no message 'no.such'"):
+        M("no.such")
+    with pytest.raises(TypeError, match="takes the fields"):
+        M("02.wrong_for", where="W=9")

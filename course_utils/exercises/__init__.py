@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from course_utils.i18n import tr
+from course_utils.i18n import Message, define
 
 __all__ = [
     "Verdict",
+    "Message",
+    "M",
     "report",
     "call_answer",
     "whole_number",
@@ -29,25 +31,69 @@ __all__ = [
 ]
 
 
-class Verdict:
-    """A checker's answer: true when correct; shows as one line in a notebook."""
+# The messages every checker may give; each notebook's checkers define their own beside them
+# (identifiers "NN.name"). English, then Korean: 해라체, the terms of i18n/terms.yml.
+define(
+    {
+        "correct": ("correct", "정답"),
+        "not_yet": ("not yet", "아직 아님"),
+        "not_implemented": (
+            "the function still raises NotImplementedError: replace it with your code",
+            "함수가 아직 NotImplementedError를 일으킨다: 여러분의 코드로 바꿔 넣어라",
+        ),
+        "raised": ("your function raised {exc}: {text}", "함수에서 {exc} 예외가 발생했다: {text}"),
+        "changed_input": (
+            "your function changed its input in place; build a new tensor",
+            "함수가 입력을 제자리에서(in place) 바꿨다: 새 텐서를 만들어라",
+        ),
+        "input_changed": (
+            "the input tensor was changed in place; return a new tensor",
+            "입력 텐서가 제자리에서(in place) 바뀌었다: 새 텐서를 반환하라",
+        ),
+    }
+)
 
-    def __init__(self, ok: bool, message: str = "") -> None:
+M = Message  # the checkers' short name: report(False, M("02.wrong_size", where=..., hint=...))
+
+
+class Verdict:
+    """A checker's answer: true when correct; shows as one line in a notebook.
+
+    ``message`` is a :class:`~course_utils.i18n.Message`, rendered in the student's language
+    when shown (``COURSE_LANG=ko`` in the Korean notebooks); :attr:`message` reads it in
+    English, :attr:`content` is the Message itself.
+    """
+
+    def __init__(self, ok: bool, message: Message | None = None) -> None:
+        if message is not None and not isinstance(message, Message):
+            raise TypeError(
+                f"message must be a Message (M(identifier, ...)) or None, got "
+                f"{type(message).__name__} {message!r}: define the text in the catalogue"
+            )
         self.ok = bool(ok)
-        self.message = message
+        self.content = message
+
+    @property
+    def message(self) -> str:
+        """The message in English ("" when there is none)."""
+        return self.content.render("en") if self.content is not None else ""
 
     def __bool__(self) -> bool:
         return self.ok
 
-    def __repr__(self) -> str:
-        # in the student's language (COURSE_LANG=ko in the Korean notebooks), read when shown
-        message = tr(self.message)
+    def render(self, lang: str | None = None) -> str:
+        """The verdict's line in ``lang`` (default: the current language)."""
+        message = self.content.render(lang) if self.content is not None else ""
         if self.ok:
-            return f"✅ {tr('correct')}{': ' + message if message else ''}"
-        return f"❌ {tr('not yet')}: {message}"
+            return f"✅ {M('correct').render(lang)}{': ' + message if message else ''}"
+        return f"❌ {M('not_yet').render(lang)}: {message}"
+
+    def __repr__(self) -> str:
+        # in the student's language, read when shown
+        return self.render()
 
 
-def report(ok: bool, message: str = "") -> Verdict:
+def report(ok: bool, message: Message | None = None) -> Verdict:
     """The verdict of a checker (the notebook displays it when it ends the cell)."""
     return Verdict(ok, message)
 
@@ -59,9 +105,9 @@ def call_answer(answer: Callable, *args: Any, **kwargs: Any) -> tuple[bool, Any]
     try:
         return True, answer(*args, **kwargs)
     except NotImplementedError:
-        return False, "the function still raises NotImplementedError: replace it with your code"
+        return False, M("not_implemented")
     except Exception as exc:  # the learner's code failed: say how, don't crash the notebook
-        return False, f"your function raised {type(exc).__name__}: {exc}"
+        return False, M("raised", exc=type(exc).__name__, text=str(exc))
 
 
 def whole_number(value: object) -> int | None:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import torch
 
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report
+from course_utils.i18n import define
 
 __all__ = ["check_mse_gradient", "check_conv_flops", "check_training_step", "TYPICAL_MISTAKES"]
 
@@ -38,6 +39,64 @@ def training_step(model, optimizer, x, y):
 }
 
 
+define(
+    {
+        # exercise 1
+        "00.grad_shape": (
+            "the gradient must have w's shape {shape}; got {got}",
+            "기울기는 w와 모양이 같아야 한다: {shape} (지금은 {got})",
+        ),
+        "00.grad_differs": (
+            "differs from autograd for {where}",
+            "{where}에서 자동 미분의 결과와 다르다",
+        ),
+        "00.grad_factor": (
+            "differs from autograd for {where} (off by a constant factor: check the 2 and the 1/N)",
+            "{where}에서 자동 미분의 결과와 다르다 (상수배만큼 어긋난다: 2와 1/N을 확인하라)",
+        ),
+        "00.grad_ok": (
+            "your hand derivative equals autograd's on three random problems",
+            "손으로 구한 도함수가 무작위 문제 세 개에서 자동 미분의 결과와 같다",
+        ),
+        # exercise 2
+        "00.flops_wrong": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        "00.flops_where": (
+            "batch={batch}, {c_in}→{c_out} channels, {output} output, {kernel} kernel",
+            "batch={batch}, 채널 {c_in}→{c_out}, 출력 {output}, 커널 {kernel}",
+        ),
+        "00.flops_mac": ("count a multiply-add as 2 FLOPs", "곱셈-덧셈 하나를 2 FLOP으로 세어라"),
+        "00.flops_other": ("check each factor", "곱하는 인수를 하나씩 확인하라"),
+        "00.flops_ok": (
+            "matches torch's FLOP counter on three layers",
+            "층 세 개에서 torch의 FLOP 카운터와 일치한다",
+        ),
+        # exercise 3
+        "00.step_not_float": (
+            "return the loss as a Python float (loss.item()), not {type}",
+            "손실을 파이썬 float로 반환하라 (loss.item()), 지금은 {type}",
+        ),
+        "00.step_loss": (
+            "the returned loss is not the cross-entropy before the step",
+            "반환한 손실이 이번 단계 전의 교차 엔트로피가 아니다",
+        ),
+        "00.step_no_change": (
+            "the weights did not change: call optimizer.step()",
+            "가중치가 바뀌지 않았다: optimizer.step()을 호출하라",
+        ),
+        "00.step_not_cleared": (
+            "the weights after step {step} differ from plain SGD: did you clear old gradients "
+            "(optimizer.zero_grad()) before backward?",
+            "{step}번째 단계 뒤의 가중치가 일반 SGD와 다르다: backward 전에 이전 기울기를 "
+            "지웠는가 (optimizer.zero_grad())?",
+        ),
+        "00.step_ok": (
+            "three steps, loss {first:.3f} → {last:.3f}",
+            "세 단계, 손실 {first:.3f} → {last:.3f}",
+        ),
+    }
+)
+
+
 def check_mse_gradient(
     grad_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
     *,
@@ -65,12 +124,12 @@ def check_mse_gradient(
             return report(False, got)
         if not isinstance(got, torch.Tensor) or got.shape != w.shape:
             shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-            return report(False, f"the gradient must have w's shape {tuple(w.shape)}; got {shape}")
+            return report(False, M("00.grad_shape", shape=str(tuple(w.shape)), got=str(shape)))
         if not torch.allclose(got.to(torch.float64), w.grad, rtol=1e-6, atol=1e-9):
             ratio = (got.to(torch.float64) / w.grad).mean().item()
-            hint = " (off by a constant factor: check the 2 and the 1/N)" if abs(ratio) > 0 else ""
-            return report(False, f"differs from autograd for N={n}, d={d}{hint}")
-    return report(True, "your hand derivative equals autograd's on three random problems")
+            key = "00.grad_factor" if abs(ratio) > 0 else "00.grad_differs"
+            return report(False, M(key, where=f"N={n}, d={d}"))
+    return report(True, M("00.grad_ok"))
 
 
 def _flops_cases(seed: int) -> tuple[tuple[int, int, int, int, int, int], ...]:
@@ -127,13 +186,17 @@ def check_conv_flops(flops_fn: Callable[..., int], *, seed: int | None = None) -
             halves = len(wrong) == len(cases) and all(got * 2 == exp for _, got, exp in wrong)
         except TypeError:  # not a number (None, …): no factor to hint at
             halves = False
-        hint = "count a multiply-add as 2 FLOPs" if halves else "check each factor"
-        return report(
-            False,
-            f"wrong for batch={batch}, {c_in}→{c_out} channels, {h}×{w} "
-            f"output, {k}×{k} kernel ({hint})",
+        hint = M("00.flops_mac") if halves else M("00.flops_other")
+        where = M(
+            "00.flops_where",
+            batch=batch,
+            c_in=c_in,
+            c_out=c_out,
+            output=f"{h}×{w}",
+            kernel=f"{k}×{k}",
         )
-    return report(True, "matches torch's FLOP counter on three layers")
+        return report(False, M("00.flops_wrong", where=where, hint=hint))
+    return report(True, M("00.flops_ok"))
 
 
 def check_training_step(
@@ -182,19 +245,13 @@ def check_training_step(
         if not ok:
             return report(False, got)
         if not isinstance(got, float):
-            return report(
-                False, f"return the loss as a Python float (loss.item()), not {type(got).__name__}"
-            )
+            return report(False, M("00.step_not_float", type=type(got).__name__))
         losses.append(got)
         if abs(got - ref_loss.item()) > 1e-5:
-            return report(False, "the returned loss is not the cross-entropy before the step")
+            return report(False, M("00.step_loss"))
         if torch.equal(model.weight, before):
-            return report(False, "the weights did not change: call optimizer.step()")
+            return report(False, M("00.step_no_change"))
         if not torch.allclose(model.weight, reference.weight, atol=1e-6):
             # the loss was right, the update was not: the gradient had something added to it
-            return report(
-                False,
-                f"the weights after step {step} differ from plain SGD: "
-                "did you clear old gradients (optimizer.zero_grad()) before backward?",
-            )
-    return report(True, f"three steps, loss {losses[0]:.3f} → {losses[-1]:.3f}")
+            return report(False, M("00.step_not_cleared", step=step))
+    return report(True, M("00.step_ok", first=losses[0], last=losses[-1]))

@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.conv_math import conv_params, linear_params
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report
+from course_utils.i18n import define
 
 __all__ = [
     "check_conv2d_single",
@@ -75,6 +76,154 @@ def conv_as_matrix(kernel, size):
 }
 
 
+define(
+    {
+        "01.not_a_tensor": ("return a tensor, not {type}", "텐서를 반환해야 한다 (지금은 {type})"),
+        # exercise 1
+        "01.conv_where": (
+            "a {image} image, {kernel} kernel, stride {stride}",
+            "{image} 이미지, {kernel} 커널, 스트라이드 {stride}",
+        ),
+        "01.conv_not_2d": (
+            "return an H_out×W_out tensor (2-D); got {dim}-D",
+            "H_out×W_out 텐서(2차원)를 반환하라 (지금은 {dim}차원)",
+        ),
+        "01.conv_swapped": (
+            "for {where} rows and columns are swapped",
+            "{where}에서 행과 열이 뒤바뀌었다",
+        ),
+        "01.conv_shape": (
+            "for {where} your output has shape {shape}, which is not "
+            "((H − F)/S + 1) × ((W − F)/S + 1): check where the window stops and how far it jumps",
+            "{where}에서 출력의 모양이 {shape}인데, 이는 ((H − F)/S + 1) × ((W − F)/S + 1)이 "
+            "아니다: 창이 어디서 멈추고 얼마씩 건너뛰는지 확인하라",
+        ),
+        "01.conv_flipped": (
+            "you flipped the kernel (the textbook convolution); PyTorch's conv2d, like every "
+            "deep-learning framework, slides the kernel as it is (a cross-correlation)",
+            "커널을 뒤집었다(교과서의 합성곱): PyTorch의 conv2d는 다른 모든 딥러닝 프레임워크처럼 "
+            "커널을 뒤집지 않고 그대로 민다(교차 상관)",
+        ),
+        "01.conv_values": (
+            "wrong values for {where}: is every window the F×F block at (i·S, j·S)?",
+            "{where}에서 값이 틀렸다: 각 창이 (i·S, j·S)에서 시작하는 F×F 블록인가?",
+        ),
+        "01.conv_ok": (
+            "equals F.conv2d on five images, kernels and strides",
+            "이미지, 커널, 스트라이드 다섯 가지 조합에서 F.conv2d와 같다",
+        ),
+        # exercise 2
+        "01.counts_not_a_pair": (
+            "return a pair (dense, conv) of two integers",
+            "정수 두 개의 쌍 (dense, conv)을 반환하라",
+        ),
+        "01.counts_where": (
+            "a {shape} input, {c_out} output channels, kernel {kernel}",
+            "{shape} 입력, 출력 채널 {c_out}개, 커널 {kernel}",
+        ),
+        "01.dense_wrong": (
+            "the dense count is off for {where} ({hint})",
+            "{where}에서 완전 연결층의 파라미터 수(dense)가 틀렸다 ({hint})",
+        ),
+        "01.dense_bias": (
+            "the dense layer has one bias per output unit",
+            "완전 연결층은 출력 유닛마다 편향이 하나 있다",
+        ),
+        "01.dense_pixels": (
+            "a dense layer connects every input value to every output value, not pixel by pixel",
+            "완전 연결층은 픽셀별로가 아니라 모든 입력값을 모든 출력값에 연결한다",
+        ),
+        "01.dense_other": (
+            "a dense layer has (inputs + 1) × outputs weights: what are its inputs and outputs here?",
+            "완전 연결층에는 (입력 수 + 1) × 출력 수만큼의 가중치가 있다: "
+            "여기서 입력과 출력은 각각 무엇인가?",
+        ),
+        "01.conv_count_wrong": (
+            "the conv count is off for {where} ({hint})",
+            "{where}에서 합성곱 층의 파라미터 수(conv)가 틀렸다 ({hint})",
+        ),
+        "01.conv_count_positions": (
+            "the filter is shared by every position: do not multiply by H·W",
+            "필터는 모든 위치가 함께 쓴다: H·W를 곱하지 마라",
+        ),
+        "01.conv_count_bias": ("each output channel has a bias", "출력 채널마다 편향이 하나 있다"),
+        "01.conv_count_channels": (
+            "each filter spans all input channels",
+            "각 필터는 모든 입력 채널에 걸쳐 있다",
+        ),
+        "01.conv_count_other": (
+            "how many values does one filter span, and how many filters are there?",
+            "필터 하나는 값 몇 개에 걸치고, 필터는 몇 개 있는가?",
+        ),
+        "01.counts_ok": (
+            "both counts agree with conv_math on four layers",
+            "층 네 개에서 두 개수 모두 conv_math와 일치한다",
+        ),
+        # exercise 3
+        "01.edge_not_a_tensor": (
+            "return a 3×3 tensor, not {type}",
+            "3×3 텐서를 반환하라 (지금은 {type})",
+        ),
+        "01.edge_shape": (
+            "the kernel must be 3×3; got shape {shape}",
+            "커널은 3×3이어야 한다 (지금 모양은 {shape})",
+        ),
+        "01.edge_zero": (
+            "the kernel is all zeros (or not finite): it responds to nothing",
+            "커널이 모두 0이다(또는 유한하지 않다): 아무것에도 반응하지 않는다",
+        ),
+        "01.edge_flat": (
+            "it responds to a flat region: an edge detector's weights sum to 0",
+            "평탄한 영역에 반응한다: 에지 검출기의 가중치는 합이 0이어야 한다",
+        ),
+        "01.edge_vertical": (
+            "it responds to a vertical edge (dark left, bright right): each column of weights "
+            "must cancel out on its own",
+            "수직 에지(왼쪽 어둡고 오른쪽 밝음)에 반응한다: 가중치의 각 열이 스스로 상쇄되어야 한다",
+        ),
+        "01.edge_weak": (
+            "it hardly responds to a horizontal edge: weight the rows differently",
+            "수평 에지에 거의 반응하지 않는다: 행마다 가중치를 다르게 주어라",
+        ),
+        "01.edge_ok": (
+            "silent on flat regions and vertical edges, strong on horizontal ones",
+            "평탄한 영역과 수직 에지에는 반응하지 않고, 수평 에지에는 강하게 반응한다",
+        ),
+        # exercise 4
+        "01.matrix_where": (
+            "a {kernel} kernel on a {image} image",
+            "{image} 이미지 위의 {kernel} 커널",
+        ),
+        "01.matrix_shape": (
+            "for {where} your matrix has shape {shape}: it needs one row per output pixel and one "
+            "column per input pixel",
+            "{where}에서 행렬의 모양이 {shape|이다}: 출력 픽셀마다 행 하나, 입력 픽셀마다 열 "
+            "하나가 있어야 한다",
+        ),
+        "01.matrix_transposed": (
+            "your matrix is the transpose of the right one, which is also what a flipped kernel "
+            "gives: use row = output pixel, column = input pixel, and slide the kernel as it is "
+            "(no flip)",
+            "행렬이 올바른 행렬의 전치이고, 이는 커널을 뒤집었을 때 나오는 행렬이기도 하다: "
+            "행 = 출력 픽셀, 열 = 입력 픽셀로 두고, 커널은 뒤집지 말고 그대로 밀어라",
+        ),
+        "01.matrix_wrapped": (
+            "weights that fall outside the image must be dropped (zero padding), not wrapped "
+            "around to the other side",
+            "이미지 밖으로 나가는 가중치는 반대편으로 돌려 붙이지 말고 버려야 한다 (제로 패딩)",
+        ),
+        "01.matrix_entries": (
+            "wrong entries for {where}: which input pixels does output (i, j) see?",
+            "{where}에서 원소가 틀렸다: 출력 (i, j)는 어느 입력 픽셀을 보는가?",
+        ),
+        "01.matrix_ok": (
+            "reproduces the convolution for 3×3 and 5×5 kernels",
+            "3×3과 5×5 커널에서 합성곱을 재현한다",
+        ),
+    }
+)
+
+
 def _conv_cases(seed: int) -> list[tuple[int, int, int, int]]:
     """Five random valid (H, W, F, stride): F ≤ H, W; the first with F ≥ 2, stride ≥ 2 and a
     non-square output, so a flipped kernel, an ignored stride and swapped axes all show."""
@@ -115,33 +264,23 @@ def check_conv2d_single(
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__}")
-        where = f"a {h}×{w} image, {f}×{f} kernel, stride {stride}"
+            return report(False, M("01.not_a_tensor", type=type(got).__name__))
+        where = M("01.conv_where", image=f"{h}×{w}", kernel=f"{f}×{f}", stride=stride)
         got = got.detach().to(torch.float64)
         if got.dim() != 2:
-            return report(False, f"return an H_out×W_out tensor (2-D); got {got.dim()}-D")
+            return report(False, M("01.conv_not_2d", dim=got.dim()))
         if got.T.shape == expected.shape and torch.allclose(got.T, expected, atol=1e-8):
             if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-8):
-                return report(False, f"for {where} rows and columns are swapped")
+                return report(False, M("01.conv_swapped", where=where))
         if got.shape != expected.shape:
-            return report(
-                False,
-                f"for {where} your output has shape {tuple(got.shape)}, which is not "
-                "((H − F)/S + 1) × ((W − F)/S + 1): check where the window stops and how far it jumps",
-            )
+            return report(False, M("01.conv_shape", where=where, shape=str(tuple(got.shape))))
         if torch.allclose(got, expected, atol=1e-8):
             continue
         flipped = F.conv2d(image[None, None], kernel.flip(0, 1)[None, None], stride=stride)[0, 0]
         if torch.allclose(got, flipped, atol=1e-8):
-            return report(
-                False,
-                "you flipped the kernel (the textbook convolution); PyTorch's conv2d, like every "
-                "deep-learning framework, slides the kernel as it is (a cross-correlation)",
-            )
-        return report(
-            False, f"wrong values for {where}: is every window the F×F block at (i·S, j·S)?"
-        )
-    return report(True, "equals F.conv2d on five images, kernels and strides")
+            return report(False, M("01.conv_flipped"))
+        return report(False, M("01.conv_values", where=where))
+    return report(True, M("01.conv_ok"))
 
 
 def check_param_counts(
@@ -177,28 +316,28 @@ def check_param_counts(
         if not ok:
             return report(False, got)
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
-            return report(False, "return a pair (dense, conv) of two integers")
+            return report(False, M("01.counts_not_a_pair"))
         got_dense, got_conv = got
-        where = f"for a {c_in}×{h}×{w} input, {c_out} output channels, kernel {k}"
+        where = M("01.counts_where", shape=f"{c_in}×{h}×{w}", c_out=c_out, kernel=k)
         if got_dense != dense:
             if got_dense == c_in * h * w * c_out * h * w:
-                hint = "the dense layer has one bias per output unit"
+                hint = M("01.dense_bias")
             elif got_dense == linear_params(c_in, c_out) * h * w:
-                hint = "a dense layer connects every input value to every output value, not pixel by pixel"
+                hint = M("01.dense_pixels")
             else:
-                hint = "a dense layer has (inputs + 1) × outputs weights: what are its inputs and outputs here?"
-            return report(False, f"the dense count is off {where} ({hint})")
+                hint = M("01.dense_other")
+            return report(False, M("01.dense_wrong", where=where, hint=hint))
         if got_conv != conv:
             if got_conv == conv * h * w:
-                hint = "the filter is shared by every position: do not multiply by H·W"
+                hint = M("01.conv_count_positions")
             elif got_conv == k * k * c_in * c_out:
-                hint = "each output channel has a bias"
+                hint = M("01.conv_count_bias")
             elif got_conv == (k * k + 1) * c_out:
-                hint = "each filter spans all input channels"
+                hint = M("01.conv_count_channels")
             else:
-                hint = "how many values does one filter span, and how many filters are there?"
-            return report(False, f"the conv count is off {where} ({hint})")
-    return report(True, "both counts agree with conv_math on four layers")
+                hint = M("01.conv_count_other")
+            return report(False, M("01.conv_count_wrong", where=where, hint=hint))
+    return report(True, M("01.counts_ok"))
 
 
 def _respond(kernel: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
@@ -218,13 +357,13 @@ def check_horizontal_edge_kernel(kernel_fn: Callable[[], torch.Tensor]) -> Verdi
         try:
             kernel = torch.as_tensor(kernel, dtype=torch.float64)
         except (TypeError, ValueError):
-            return report(False, f"return a 3×3 tensor, not {type(kernel).__name__}")
+            return report(False, M("01.edge_not_a_tensor", type=type(kernel).__name__))
     if tuple(kernel.shape) != (3, 3):
-        return report(False, f"the kernel must be 3×3; got shape {tuple(kernel.shape)}")
+        return report(False, M("01.edge_shape", shape=str(tuple(kernel.shape))))
     kernel = kernel.detach().to(torch.float64)
     scale = kernel.abs().max().item()
     if not scale > 0 or not torch.isfinite(kernel).all():
-        return report(False, "the kernel is all zeros (or not finite): it responds to nothing")
+        return report(False, M("01.edge_zero"))
     size = 12
     flat = torch.full((size, size), 0.7, dtype=torch.float64)
     vertical = torch.zeros(size, size, dtype=torch.float64)
@@ -232,16 +371,12 @@ def check_horizontal_edge_kernel(kernel_fn: Callable[[], torch.Tensor]) -> Verdi
     horizontal = vertical.T.contiguous()
     tol = 1e-6 * scale
     if _respond(kernel, flat).abs().max() > tol:
-        return report(False, "it responds to a flat region: an edge detector's weights sum to 0")
+        return report(False, M("01.edge_flat"))
     if _respond(kernel, vertical).abs().max() > tol:
-        return report(
-            False,
-            "it responds to a vertical edge (dark left, bright right): "
-            "each column of weights must cancel out on its own",
-        )
+        return report(False, M("01.edge_vertical"))
     if _respond(kernel, horizontal).abs().max() < 0.5 * scale:
-        return report(False, "it hardly responds to a horizontal edge: weight the rows differently")
-    return report(True, "silent on flat regions and vertical edges, strong on horizontal ones")
+        return report(False, M("01.edge_weak"))
+    return report(True, M("01.edge_ok"))
 
 
 def _conv_matrix_reference(kernel: torch.Tensor, size: int) -> torch.Tensor:
@@ -285,32 +420,17 @@ def check_conv_as_matrix(
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__}")
+            return report(False, M("01.not_a_tensor", type=type(got).__name__))
         got = got.detach().to(torch.float64)
-        where = f"a {f}×{f} kernel on a {size}×{size} image"
+        where = M("01.matrix_where", kernel=f"{f}×{f}", image=f"{size}×{size}")
         if got.shape != expected.shape:
-            return report(
-                False,
-                f"for {where} your matrix has shape {tuple(got.shape)}: it needs one row per "
-                "output pixel and one column per input pixel",
-            )
+            return report(False, M("01.matrix_shape", where=where, shape=str(tuple(got.shape))))
         if torch.allclose(got, expected, atol=1e-8):
             continue
         if torch.allclose(got.T, expected, atol=1e-8):
             # for zero padding the transposed matrix is exactly the flipped kernel's matrix
-            return report(
-                False,
-                "your matrix is the transpose of the right one, which is also what a flipped "
-                "kernel gives: use row = output pixel, column = input pixel, and slide the "
-                "kernel as it is (no flip)",
-            )
+            return report(False, M("01.matrix_transposed"))
         if torch.allclose(got, _conv_matrix_circular(kernel, size), atol=1e-8):
-            return report(
-                False,
-                "weights that fall outside the image must be dropped (zero padding), "
-                "not wrapped around to the other side",
-            )
-        return report(
-            False, f"wrong entries for {where}: which input pixels does output (i, j) see?"
-        )
-    return report(True, "reproduces the convolution for 3×3 and 5×5 kernels")
+            return report(False, M("01.matrix_wrapped"))
+        return report(False, M("01.matrix_entries", where=where))
+    return report(True, M("01.matrix_ok"))

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from course_utils.conv_math import conv_output_size, conv_params, receptive_field
-from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report, whole_number
+from course_utils.i18n import define
 
 __all__ = [
     "check_dilated_output_size",
@@ -57,15 +58,140 @@ def receptive_field_size(layers):
 }
 
 
+define(
+    {
+        "02.not_a_number": (
+            "return a number (an int), not {type}",
+            "수(int)를 반환해야 한다 (지금은 {type})",
+        ),
+        "02.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        # exercise 1
+        "02.size_not_whole": (
+            "the division does not always come out whole: PyTorch rounds it down (use // or "
+            "math.floor) and returns an int",
+            "나눗셈이 늘 나누어떨어지지는 않는다: PyTorch는 내림해서 (// 또는 math.floor를 써라) "
+            "int를 반환한다",
+        ),
+        "02.size_dilation": (
+            "with dilation D the kernel's taps spread over D·(F − 1) + 1 pixels",
+            "팽창 D에서는 커널의 탭이 D·(F − 1) + 1 픽셀에 걸쳐 퍼진다",
+        ),
+        "02.size_one_side": (
+            "the padding is added on both sides of the input",
+            "패딩은 입력의 양쪽에 더해진다",
+        ),
+        "02.size_plus_one": (
+            "count the window's first position too (the + 1)",
+            "창의 첫 위치도 세어라 (+ 1)",
+        ),
+        "02.size_round_up": (
+            "a window that would hang over the edge is dropped: round down, not up",
+            "가장자리 밖으로 삐져나가는 창은 버린다: 올림이 아니라 내림하라",
+        ),
+        "02.size_other": ("check each term of the formula", "공식의 항을 하나씩 확인하라"),
+        "02.size_ok": (
+            "equals nn.Conv2d's output size on {n} layers, dilated ones included",
+            "팽창 합성곱을 포함한 층 {n}개에서 nn.Conv2d의 출력 크기와 같다",
+        ),
+        # exercise 2
+        "02.params_bias": (
+            "each of the K filters also has one bias",
+            "K개의 필터마다 편향도 하나씩 있다",
+        ),
+        "02.params_all_channels": (
+            "with groups each filter sees only C/groups input channels, not all C",
+            "그룹이 있으면 각 필터는 입력 채널 C개 전부가 아니라 C/groups개만 본다",
+        ),
+        "02.params_fewer_filters": (
+            "groups splits the input channels each filter sees; all K filters still exist",
+            "groups는 각 필터가 보는 입력 채널을 나눌 뿐이다: K개의 필터는 모두 그대로 있다",
+        ),
+        "02.params_one_channel": (
+            "a filter spans all the input channels of its group, not one",
+            "필터 하나는 입력 채널 하나가 아니라 자기 그룹의 입력 채널 전부에 걸쳐 있다",
+        ),
+        "02.params_one_filter": (
+            "that is one filter; the layer has K of them",
+            "그것은 필터 하나의 파라미터 수다: 층에는 필터가 K개 있다",
+        ),
+        "02.params_other": (
+            "check each factor: kernel area, channels per group, bias, number of filters",
+            "인수를 하나씩 확인하라: 커널 넓이, 그룹당 채널 수, 편향, 필터 수",
+        ),
+        "02.params_ok": (
+            "equals PyTorch's parameter count on {n} layers, AlexNet's split conv2 too",
+            "AlexNet의 나뉜 conv2를 포함한 층 {n}개에서 PyTorch의 파라미터 수와 같다",
+        ),
+        # exercise 3
+        "02.padding_not_whole": (
+            "for {where} the padding must be a whole number of pixels",
+            "{where}에서 패딩은 정수 개의 픽셀이어야 한다",
+        ),
+        "02.padding_negative": (
+            "for {where} the padding is negative; padding adds pixels",
+            "{where}에서 패딩이 음수다: 패딩은 픽셀을 더한다",
+        ),
+        "02.padding_changes": (
+            "the size changes for {where} ({hint})",
+            "{where}에서 크기가 바뀐다 ({hint})",
+        ),
+        "02.padding_both_sides": (
+            "padding goes on both sides, so each side needs half of what the kernel eats",
+            "패딩은 양쪽에 붙으므로 한쪽에는 커널이 줄이는 양의 절반만 있으면 된다",
+        ),
+        "02.padding_dilation": (
+            "with dilation D the kernel spans D·(F − 1) + 1 pixels",
+            "팽창 D에서는 커널이 D·(F − 1) + 1 픽셀에 걸친다",
+        ),
+        "02.padding_too_much": (
+            "too much padding: the output grows",
+            "패딩이 너무 많다: 출력이 커진다",
+        ),
+        "02.padding_too_little": (
+            "too little padding: the output shrinks",
+            "패딩이 너무 적다: 출력이 줄어든다",
+        ),
+        "02.padding_ok": (
+            "keeps the size on {n} kernel and dilation settings",
+            "커널과 팽창의 설정 {n}가지에서 크기를 유지한다",
+        ),
+        # exercise 4
+        "02.rf_wrong": ("wrong for layers {layers} ({hint})", "층 {layers}에서 틀렸다 ({hint})"),
+        "02.rf_no_stride": (
+            "after a stride-s layer, one step of the next layer moves s input pixels: scale each "
+            "(k − 1) by the product of the strides before it",
+            "스트라이드 s인 층 뒤에서는 다음 층이 한 칸 움직일 때 입력에서 s 픽셀을 움직인다: "
+            "각 (k − 1)에 그 앞 층들의 스트라이드를 모두 곱하라",
+        ),
+        "02.rf_own_stride": (
+            "scale (k − 1) by the strides of the layers *before* it, not its own",
+            "(k − 1)에는 그 층 자신의 스트라이드가 아니라 *앞* 층들의 스트라이드를 곱하라",
+        ),
+        "02.rf_multiplied": (
+            "neighbouring windows overlap: the field grows by adding, not multiplying",
+            "이웃한 창은 겹친다: 수용 영역은 곱해서가 아니라 더해서 커진다",
+        ),
+        "02.rf_other": (
+            "start from 1 pixel and grow it layer by layer",
+            "1 픽셀에서 시작해 층마다 키워라",
+        ),
+        "02.rf_ok": (
+            "equals conv_math.receptive_field on {n} stacks, AlexNet's included",
+            "AlexNet을 포함한 층 묶음 {n}개에서 conv_math.receptive_field와 같다",
+        ),
+    }
+)
+
+
 def _random(seed: int | None, default: int) -> np.random.Generator:
     """The random cases' generator: the notebook's (``default``) or one drawn from ``seed``,
     never the same as the notebook's."""
     return np.random.default_rng(default if seed is None else [seed, default])
 
 
-def _not_a_number(got: object) -> str | None:
+def _not_a_number(got: object) -> M | None:
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
-        return f"return a number (an int), not {type(got).__name__}"
+        return M("02.not_a_number", type=type(got).__name__)
     return None
 
 
@@ -112,22 +238,19 @@ def check_dilated_output_size(
             continue
         eff = d * (f - 1) + 1
         if value is None:
-            hint = (
-                "the division does not always come out whole: PyTorch rounds it down "
-                "(use // or math.floor) and returns an int"
-            )
+            hint = M("02.size_not_whole")
         elif d > 1 and value == (w + 2 * p - f) // s + 1:
-            hint = "with dilation D the kernel's taps spread over D·(F − 1) + 1 pixels"
+            hint = M("02.size_dilation")
         elif value == (w + p - eff) // s + 1:
-            hint = "the padding is added on both sides of the input"
+            hint = M("02.size_one_side")
         elif value == (w + 2 * p - eff) // s:
-            hint = "count the window's first position too (the + 1)"
+            hint = M("02.size_plus_one")
         elif value == math.ceil((w + 2 * p - eff) / s) + 1:
-            hint = "a window that would hang over the edge is dropped: round down, not up"
+            hint = M("02.size_round_up")
         else:
-            hint = "check each term of the formula"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, "equals nn.Conv2d's output size on 40 layers, dilated ones included")
+            hint = M("02.size_other")
+        return report(False, M("02.wrong_for", where=where, hint=hint))
+    return report(True, M("02.size_ok", n=len(_output_cases(seed))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,19 +290,19 @@ def check_grouped_params(
         where = f"C={c}, K={k}, F={f}, groups={g}"
         per_filter = f * f * c // g
         if value == per_filter * k:
-            hint = "each of the K filters also has one bias"
+            hint = M("02.params_bias")
         elif g > 1 and value == (f * f * c + 1) * k:
-            hint = "with groups each filter sees only C/groups input channels, not all C"
+            hint = M("02.params_all_channels")
         elif g > 1 and value == (per_filter + 1) * (k // g):
-            hint = "groups splits the input channels each filter sees; all K filters still exist"
+            hint = M("02.params_fewer_filters")
         elif value == (f * f + 1) * k:
-            hint = "a filter spans all the input channels of its group, not one"
+            hint = M("02.params_one_channel")
         elif value == f * f * c // g + 1:
-            hint = "that is one filter; the layer has K of them"
+            hint = M("02.params_one_filter")
         else:
-            hint = "check each factor: kernel area, channels per group, bias, number of filters"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, "equals PyTorch's parameter count on 30 layers, AlexNet's split conv2 too")
+            hint = M("02.params_other")
+        return report(False, M("02.wrong_for", where=where, hint=hint))
+    return report(True, M("02.params_ok", n=len(_group_cases(seed))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,9 +343,9 @@ def check_same_padding(
         value = whole_number(got)
         where = f"F={f}, D={d}"
         if value is None:
-            return report(False, f"for {where} the padding must be a whole number of pixels")
+            return report(False, M("02.padding_not_whole", where=where))
         if value < 0:
-            return report(False, f"for {where} the padding is negative; padding adds pixels")
+            return report(False, M("02.padding_negative", where=where))
         try:
             kept = all(conv_output_size(w, f, padding=value, dilation=d) == w for w in (5, 16, 33))
         except ValueError:  # the dilated kernel no longer fits a small input: the size changed
@@ -231,15 +354,15 @@ def check_same_padding(
             continue
         eff = d * (f - 1) + 1
         if value == eff - 1:
-            hint = "padding goes on both sides, so each side needs half of what the kernel eats"
+            hint = M("02.padding_both_sides")
         elif d > 1 and value == (f - 1) // 2:
-            hint = "with dilation D the kernel spans D·(F − 1) + 1 pixels"
+            hint = M("02.padding_dilation")
         elif value > (eff - 1) // 2:
-            hint = "too much padding: the output grows"
+            hint = M("02.padding_too_much")
         else:
-            hint = "too little padding: the output shrinks"
-        return report(False, f"the size changes for {where} ({hint})")
-    return report(True, f"keeps the size on {len(cases)} kernel and dilation settings")
+            hint = M("02.padding_too_little")
+        return report(False, M("02.padding_changes", where=where, hint=hint))
+    return report(True, M("02.padding_ok", n=len(cases)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,15 +412,12 @@ def check_receptive_field(
             jump *= s
             own_stride += (k - 1) * jump
         if value == ignore_stride:
-            hint = (
-                "after a stride-s layer, one step of the next layer moves s input pixels: "
-                "scale each (k − 1) by the product of the strides before it"
-            )
+            hint = M("02.rf_no_stride")
         elif value == own_stride:
-            hint = "scale (k − 1) by the strides of the layers *before* it, not its own"
+            hint = M("02.rf_own_stride")
         elif value == math.prod(k for k, _ in layers):
-            hint = "neighbouring windows overlap: the field grows by adding, not multiplying"
+            hint = M("02.rf_multiplied")
         else:
-            hint = "start from 1 pixel and grow it layer by layer"
-        return report(False, f"wrong for layers {_describe(layers)} ({hint})")
-    return report(True, "equals conv_math.receptive_field on 20 stacks, AlexNet's included")
+            hint = M("02.rf_other")
+        return report(False, M("02.rf_wrong", layers=_describe(layers), hint=hint))
+    return report(True, M("02.rf_ok", n=len(_rf_cases(seed))))

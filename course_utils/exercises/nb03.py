@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report
+from course_utils.i18n import define
 
 __all__ = ["check_max_pool", "check_avg_pool_as_conv", "check_conv_stack_macs", "TYPICAL_MISTAKES"]
 
@@ -43,6 +44,114 @@ def conv_stack_macs(in_channels, widths, size, pool):
     return total
 """,
 }
+
+
+define(
+    {
+        "03.not_a_tensor": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "03.output_shape": (
+            "output shape {shape} is wrong for {where}: {hint}",
+            "{where}에서 출력의 모양이 틀렸다 (지금은 {shape}): {hint}",
+        ),
+        # exercise 1
+        "03.max_where": (
+            "a {shape} input with kernel {kernel}, stride {stride}",
+            "{shape} 입력, 커널 {kernel}, 스트라이드 {stride}",
+        ),
+        "03.max_axes": (
+            "keep the batch and channel axes: pooling acts on each channel on its own",
+            "배치 축과 채널 축을 유지하라: 풀링은 채널마다 따로 작동한다",
+        ),
+        "03.max_stride": (
+            "the stride is ignored: windows start every `stride` pixels",
+            "스트라이드가 무시되었다: 창은 `stride` 픽셀마다 시작한다",
+        ),
+        "03.max_windows": (
+            "each axis has (W − F)//S + 1 windows",
+            "각 축에는 창이 (W − F)//S + 1개 있다",
+        ),
+        "03.max_average": (
+            "that is average pooling: take the largest value of each window",
+            "그것은 평균 풀링이다: 각 창에서 가장 큰 값을 취하라",
+        ),
+        "03.max_from_zero": (
+            "negative windows come out as 0: start each maximum from the window's first value "
+            "(or −inf), not from 0",
+            "음수뿐인 창이 0으로 나온다: 최댓값을 0이 아니라 창의 첫 값(또는 −inf)에서 시작하라",
+        ),
+        "03.max_swapped": (
+            "rows and columns are swapped for {where}",
+            "{where}에서 행과 열이 뒤바뀌었다",
+        ),
+        "03.max_values": (
+            "the values differ from max pooling for {where}",
+            "{where}에서 값이 최대 풀링과 다르다",
+        ),
+        "03.max_ok": (
+            "equals F.max_pool2d on four inputs, overlapping windows included",
+            "겹치는 창을 포함한 입력 네 개에서 F.max_pool2d와 같다",
+        ),
+        # exercise 2
+        "03.avg_where": ("a {shape} input, kernel {kernel}", "{shape} 입력, 커널 {kernel}"),
+        "03.avg_channels": (
+            "{c_out} output channels for {c_in} input channels ({where}): pooling keeps every "
+            "channel; build a weight of shape (C, 1, k, k) and pass groups=C",
+            "입력 채널 {c_in}개에 출력 채널이 {c_out}개다 ({where}): 풀링은 채널을 모두 유지한다. "
+            "모양이 (C, 1, k, k)인 가중치를 만들고 groups=C를 넘겨라",
+        ),
+        "03.avg_overlap": ("the windows overlap: use stride=k", "창이 겹친다: stride=k를 써라"),
+        "03.avg_stride": (
+            "check stride (k) and padding (none)",
+            "스트라이드(k)와 패딩(없음)을 확인하라",
+        ),
+        "03.avg_sums": (
+            "these are window sums: each weight must be 1/(k·k)",
+            "이것은 창의 합이다: 가중치는 모두 1/(k·k)로 두어야 한다",
+        ),
+        "03.avg_mixed": (
+            "channels are mixed: use groups=C so each channel stays apart",
+            "채널이 섞였다: 채널마다 따로 계산되도록 groups=C를 써라",
+        ),
+        "03.avg_values": (
+            "the values differ from F.avg_pool2d for {where}",
+            "{where}에서 값이 F.avg_pool2d와 다르다",
+        ),
+        "03.avg_ok": (
+            "your convolution equals F.avg_pool2d on three inputs",
+            "여러분의 합성곱이 입력 세 개에서 F.avg_pool2d와 같다",
+        ),
+        # exercise 3
+        "03.macs_not_an_int": (
+            "return an int, not {type} ({where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "03.macs_wrong": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        "03.macs_flops": (
+            "that is FLOPs: one MAC is one multiply *and* its add, count it once",
+            "그것은 부동소수점 연산 수(FLOP)다: 곱셈-누산 연산(MAC) 하나는 곱셈 하나*와* 그 덧셈이니 "
+            "한 번만 세어라",
+        ),
+        "03.macs_no_halving": (
+            "the side must halve after every pool, so later layers see fewer pixels",
+            "풀링을 지날 때마다 한 변이 절반이 되어야 하므로, 뒤쪽 층은 더 적은 픽셀을 본다",
+        ),
+        "03.macs_halves": (
+            "check where the side halves: a layer works on its own input's size",
+            "한 변이 절반이 되는 곳을 확인하라: 층은 자기 입력의 크기에서 계산한다",
+        ),
+        "03.macs_other": (
+            "per conv: out_channels × H_out × W_out × 3 × 3 × in_channels",
+            "합성곱마다: out_channels × H_out × W_out × 3 × 3 × in_channels",
+        ),
+        "03.macs_ok": (
+            "matches layer_table on six stacks, with and without pooling",
+            "풀링이 있을 때와 없을 때, 층 묶음 여섯 개에서 layer_table과 일치한다",
+        ),
+    }
+)
 
 
 def _shape(value: object) -> str:
@@ -86,38 +195,34 @@ def check_max_pool(
         ok, got = call_answer(pool_fn, x.clone(), k, s)
         if not ok:
             return report(False, got)
-        where = f"a {n}×{c}×{h}×{w} input with kernel {k}, stride {s}"
+        where = M("03.max_where", shape=f"{n}×{c}×{h}×{w}", kernel=k, stride=s)
         expected = F.max_pool2d(x, k, s)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            return report(False, M("03.not_a_tensor", type=type(got).__name__, where=where))
         if got.shape != expected.shape:
             if got.dim() != 4 or got.shape[:2] != expected.shape[:2]:
-                hint = "keep the batch and channel axes: pooling acts on each channel on its own"
+                hint = M("03.max_axes")
             elif s != k and got.shape == F.max_pool2d(x, k).shape:
-                hint = "the stride is ignored: windows start every `stride` pixels"
+                hint = M("03.max_stride")
             else:
-                hint = "each axis has (W − F)//S + 1 windows"
-            return report(False, f"output shape {_shape(got)} is wrong for {where}: {hint}")
+                hint = M("03.max_windows")
+            return report(False, M("03.output_shape", shape=_shape(got), where=where, hint=hint))
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-6):
             continue
         if torch.allclose(got, F.avg_pool2d(x, k, s), atol=1e-6):
-            return report(False, "that is average pooling: take the largest value of each window")
+            return report(False, M("03.max_average"))
         if torch.allclose(got, expected.clamp(min=0), atol=1e-6):
-            return report(
-                False,
-                "negative windows come out as 0: start each maximum from the window's first "
-                "value (or −inf), not from 0",
-            )
+            return report(False, M("03.max_from_zero"))
         transposed = expected.transpose(-1, -2)  # comparable only for a square output
         if (
             transposed.shape == got.shape and torch.allclose(got, transposed, atol=1e-6)
         ) or torch.allclose(
             got.transpose(-1, -2), F.max_pool2d(x.transpose(-1, -2), k, s), atol=1e-6
         ):
-            return report(False, f"rows and columns are swapped for {where}")
-        return report(False, f"the values differ from max pooling for {where}")
-    return report(True, "equals F.max_pool2d on four inputs, overlapping windows included")
+            return report(False, M("03.max_swapped", where=where))
+        return report(False, M("03.max_values", where=where))
+    return report(True, M("03.max_ok"))
 
 
 def check_avg_pool_as_conv(
@@ -146,33 +251,25 @@ def check_avg_pool_as_conv(
         ok, got = call_answer(conv_pool_fn, x.clone(), k)
         if not ok:
             return report(False, got)
-        where = f"a {n}×{c}×{size}×{size} input, kernel {k}"
+        where = M("03.avg_where", shape=f"{n}×{c}×{size}×{size}", kernel=k)
         expected = F.avg_pool2d(x, k)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            return report(False, M("03.not_a_tensor", type=type(got).__name__, where=where))
         if got.dim() == 4 and got.shape[1] != c:
-            return report(
-                False,
-                f"{got.shape[1]} output channels for {c} input channels ({where}): pooling keeps "
-                "every channel; build a weight of shape (C, 1, k, k) and pass groups=C",
-            )
+            return report(False, M("03.avg_channels", c_out=got.shape[1], c_in=c, where=where))
         if got.shape != expected.shape:
             overlapping = F.avg_pool2d(x, k, stride=1)
-            hint = (
-                "the windows overlap: use stride=k"
-                if got.shape == overlapping.shape
-                else "check stride (k) and padding (none)"
-            )
-            return report(False, f"output shape {_shape(got)} is wrong for {where}: {hint}")
+            hint = M("03.avg_overlap") if got.shape == overlapping.shape else M("03.avg_stride")
+            return report(False, M("03.output_shape", shape=_shape(got), where=where, hint=hint))
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-5):
             continue
         if torch.allclose(got, expected * k * k, atol=1e-4):
-            return report(False, "these are window sums: each weight must be 1/(k·k)")
+            return report(False, M("03.avg_sums"))
         if c > 1 and torch.allclose(got, expected.sum(1, keepdim=True).expand_as(got), atol=1e-4):
-            return report(False, "channels are mixed: use groups=C so each channel stays apart")
-        return report(False, f"the values differ from F.avg_pool2d for {where}")
-    return report(True, "your convolution equals F.avg_pool2d on three inputs")
+            return report(False, M("03.avg_mixed"))
+        return report(False, M("03.avg_values", where=where))
+    return report(True, M("03.avg_ok"))
 
 
 def _conv_stack(in_channels: int, widths: Sequence[int], pool: bool) -> nn.Sequential:
@@ -233,16 +330,16 @@ def check_conv_stack_macs(
             if isinstance(got, float) and got.is_integer():
                 got = int(got)
             if isinstance(got, bool) or not isinstance(got, int):
-                return report(False, f"return an int, not {type(got).__name__} ({where})")
+                return report(False, M("03.macs_not_an_int", type=type(got).__name__, where=where))
             if got == expected:
                 continue
             if got == 2 * expected:
-                hint = "that is FLOPs: one MAC is one multiply *and* its add, count it once"
+                hint = M("03.macs_flops")
             elif pool and got == _stack_macs_without_pooling(in_channels, widths, size):
-                hint = "the side must halve after every pool, so later layers see fewer pixels"
+                hint = M("03.macs_no_halving")
             elif got > expected and pool:
-                hint = "check where the side halves: a layer works on its own input's size"
+                hint = M("03.macs_halves")
             else:
-                hint = "per conv: out_channels × H_out × W_out × 3 × 3 × in_channels"
-            return report(False, f"wrong for {where} ({hint})")
-    return report(True, "matches layer_table on six stacks, with and without pooling")
+                hint = M("03.macs_other")
+            return report(False, M("03.macs_wrong", where=where, hint=hint))
+    return report(True, M("03.macs_ok"))

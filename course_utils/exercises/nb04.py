@@ -13,9 +13,130 @@ import torch
 from torch import nn
 
 from course_utils.conv_math import conv_output_size, pool_output_size
-from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report, whole_number
+from course_utils.i18n import define
 
 __all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params", "TYPICAL_MISTAKES"]
+
+
+define(
+    {
+        "04.not_a_tensor": ("return a tensor, not {type}", "텐서를 반환해야 한다 (지금은 {type})"),
+        "04.not_whole": (
+            "return a whole number (an int), not {got}",
+            "정수(int)를 반환해야 한다 (지금은 {got})",
+        ),
+        "04.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        # exercise 1
+        "04.dropout_shape": (
+            "the output has shape {shape}; dropout keeps the input's shape",
+            "출력의 모양이 {shape|이다}: 드롭아웃은 입력의 모양을 유지한다",
+        ),
+        "04.eval_scaled": (
+            "in evaluation (training=False) the input must come back unchanged: inverted "
+            "dropout does its scaling during training, so test time needs no correction",
+            "평가 모드(training=False)에서는 입력이 그대로 돌아와야 한다: 역 드롭아웃은 학습 중에 "
+            "크기를 조정하므로 테스트 때는 보정할 것이 없다",
+        ),
+        "04.eval_changed": (
+            "in evaluation (training=False) no value may be dropped or changed",
+            "평가 모드(training=False)에서는 어떤 값도 버리거나 바꾸면 안 된다",
+        ),
+        "04.p_zero": (
+            "with p = 0 nothing is dropped: the output must equal the input",
+            "p = 0이면 아무것도 버리지 않는다: 출력이 입력과 같아야 한다",
+        ),
+        "04.keep_probability": (
+            "with p = {p} about {rate:.0%} of the values were zeroed: p is the probability "
+            "of *dropping* a value, not of keeping it",
+            "p = {p}에서 값의 약 {rate:.0%|가} 0이 되었다: p는 값을 남길 확률이 아니라 *버릴* "
+            "확률이다",
+        ),
+        "04.drop_rate": (
+            "with p = {p}, {rate:.1%} of the values were zeroed; expected about {want:.0%}",
+            "p = {p}에서 값의 {rate:.1%|가} 0이 되었다: 약 {want:.0%}여야 한다",
+        ),
+        "04.whole_rows": (
+            "whole rows are dropped together: draw one independent coin per value "
+            "(a mask with the same shape as x)",
+            "행 전체가 한꺼번에 버려진다: 값마다 독립적으로 동전을 하나씩 던져라 "
+            "(x와 모양이 같은 마스크)",
+        ),
+        "04.not_rescaled": (
+            "the kept values are not rescaled: divide them by (1 − p) so the expected "
+            "output equals the input (inverted dropout)",
+            "남긴 값의 크기가 조정되지 않았다: 출력의 기댓값이 입력과 같도록 (1 − p)로 나누어라 "
+            "(역 드롭아웃)",
+        ),
+        "04.multiplied": (
+            "the kept values are multiplied by (1 − p): divide by it instead",
+            "남긴 값에 (1 − p)를 곱했다: 곱하지 말고 나누어라",
+        ),
+        "04.not_divided": (
+            "with p = {p} the kept values are not the input divided by 1 − p",
+            "p = {p}에서 남긴 값이 입력을 1 − p로 나눈 값이 아니다",
+        ),
+        "04.generator": (
+            "two calls with equally seeded generators gave different masks: draw the mask with "
+            "the generator you are given, e.g. torch.rand(x.shape, generator=generator)",
+            "같은 시드의 생성기로 두 번 불렀는데 마스크가 달랐다: 주어진 생성기로 마스크를 뽑아라. "
+            "예: torch.rand(x.shape, generator=generator)",
+        ),
+        "04.dropout_ok": (
+            "drop rate, rescaling, evaluation mode and reproducibility all check out",
+            "드롭 비율, 크기 조정, 평가 모드, 재현성이 모두 맞다",
+        ),
+        # exercise 2
+        "04.pool_conv_only": (
+            "that is the convolution's output only: the 3×3/2 max-pool comes after it",
+            "그것은 합성곱의 출력일 뿐이다: 그 뒤에 3×3/2 최대 풀링이 온다",
+        ),
+        "04.pool_2x2": (
+            "AlexNet's pools overlap: 3×3 windows at stride 2, not 2×2",
+            "AlexNet의 풀링은 겹친다: 2×2가 아니라 스트라이드 2의 3×3 창이다",
+        ),
+        "04.pool_ceil": (
+            "ceil_mode=True rounds the pool's (W − 3)/2 up (the last window may hang over "
+            "the edge), ceil_mode=False rounds it down",
+            "ceil_mode=True는 풀링의 (W − 3)/2를 올림하고 (마지막 창이 가장자리 밖으로 삐져나가도 "
+            "된다), ceil_mode=False는 내림한다",
+        ),
+        "04.pool_padding": (
+            "the padding is missing: the convolution sees W + 2P pixels",
+            "패딩이 빠졌다: 합성곱은 W + 2P 픽셀을 본다",
+        ),
+        "04.pool_other": (
+            "conv: (W + 2P − F)//S + 1, then pool: (W' − 3)/2 + 1, rounded as ceil_mode says",
+            "합성곱: (W + 2P − F)//S + 1, 그다음 풀링: (W' − 3)/2 + 1 "
+            "(ceil_mode에 따라 올림 또는 내림)",
+        ),
+        "04.pool_ok": (
+            "right for all {n} layers, AlexNet's and ZFNet's included",
+            "AlexNet과 ZFNet의 층을 포함한 {n}개 층 모두에서 맞다",
+        ),
+        # exercise 3
+        "04.head_bias": (
+            "the biases are missing: each output unit of a Linear layer has one",
+            "편향이 빠졌다: Linear 층의 출력 유닛마다 편향이 하나 있다",
+        ),
+        "04.head_side": (
+            "the first layer sees every position: channels × side × side inputs",
+            "첫 층은 모든 위치를 본다: 입력은 channels × side × side개다",
+        ),
+        "04.head_last": (
+            "the last layer (to num_classes) is missing",
+            "마지막 층(num_classes로 가는 층)이 빠졌다",
+        ),
+        "04.head_other": (
+            "per Linear layer: (inputs + 1) × outputs",
+            "Linear 층마다: (입력 수 + 1) × 출력 수",
+        ),
+        "04.head_ok": (
+            "right for AlexNet's, ZFNet's, VGG's and three more heads",
+            "AlexNet, ZFNet, VGG의 헤드와 그 밖의 헤드 세 개에서 맞다",
+        ),
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -30,10 +151,10 @@ def _run_dropout(dropout_fn: Callable, x: torch.Tensor, p: float, training: bool
         return False, got, False
     changed = not torch.equal(given, x)
     if not isinstance(got, torch.Tensor):
-        return False, f"return a tensor, not {type(got).__name__}", changed
+        return False, M("04.not_a_tensor", type=type(got).__name__), changed
     if got.shape != x.shape:
         shape = "×".join(map(str, got.shape))
-        return False, f"the output has shape {shape}; dropout keeps the input's shape", changed
+        return False, M("04.dropout_shape", shape=shape), changed
     return True, got.to(x.dtype), changed
 
 
@@ -72,72 +193,50 @@ def check_dropout(
     if not ok:
         return report(False, got)
     if changed:
-        return report(False, "the input tensor was changed in place; return a new tensor")
+        return report(False, M("input_changed"))
     if not torch.allclose(got, x):
         if torch.allclose(got, x * 0.5) or torch.allclose(got, x * 2.0):
-            return report(
-                False,
-                "in evaluation (training=False) the input must come back unchanged: inverted "
-                "dropout does its scaling during training, so test time needs no correction",
-            )
-        return report(False, "in evaluation (training=False) no value may be dropped or changed")
+            return report(False, M("04.eval_scaled"))
+        return report(False, M("04.eval_changed"))
 
     ok, got, _ = _run_dropout(dropout_fn, x, 0.0, True, zero_seed)
     if not ok:
         return report(False, got)
     if not torch.allclose(got, x):
-        return report(False, "with p = 0 nothing is dropped: the output must equal the input")
+        return report(False, M("04.p_zero"))
 
     for p in probs:
         ok, got, changed = _run_dropout(dropout_fn, x, p, True, train_seed)
         if not ok:
             return report(False, got)
         if changed:
-            return report(False, "the input tensor was changed in place; return a new tensor")
+            return report(False, M("input_changed"))
         dropped = got == 0
         rate = dropped.float().mean().item()
         if abs(rate - (1 - p)) < 0.02 and abs(rate - p) > 0.02:
-            return report(
-                False,
-                f"with p = {p} about {rate:.0%} of the values were zeroed: p is the probability "
-                "of *dropping* a value, not of keeping it",
-            )
+            return report(False, M("04.keep_probability", p=p, rate=rate))
         if abs(rate - p) > 0.02:
-            return report(
-                False, f"with p = {p}, {rate:.1%} of the values were zeroed; expected about {p:.0%}"
-            )
+            return report(False, M("04.drop_rate", p=p, rate=rate, want=p))
         per_row = dropped.float().mean(1)
         if ((per_row == 0) | (per_row == 1)).all():
-            return report(
-                False,
-                "whole rows are dropped together: draw one independent coin per value "
-                "(a mask with the same shape as x)",
-            )
+            return report(False, M("04.whole_rows"))
         kept, kept_x = got[~dropped], x[~dropped]
         if torch.allclose(kept, kept_x / (1 - p), rtol=1e-4):
             pass
         elif torch.allclose(kept, kept_x, rtol=1e-4):
-            return report(
-                False,
-                "the kept values are not rescaled: divide them by (1 − p) so the expected "
-                "output equals the input (inverted dropout)",
-            )
+            return report(False, M("04.not_rescaled"))
         elif torch.allclose(kept, kept_x * (1 - p), rtol=1e-4):
-            return report(False, "the kept values are multiplied by (1 − p): divide by it instead")
+            return report(False, M("04.multiplied"))
         else:
-            return report(False, f"with p = {p} the kept values are not the input divided by 1 − p")
+            return report(False, M("04.not_divided", p=p))
 
     ok, first, _ = _run_dropout(dropout_fn, x, 0.5, True, repro_seed)
     ok2, second, _ = _run_dropout(dropout_fn, x, 0.5, True, repro_seed)
     if not (ok and ok2):
         return report(False, first if not ok else second)
     if not torch.equal(first, second):
-        return report(
-            False,
-            "two calls with equally seeded generators gave different masks: draw the mask with "
-            "the generator you are given, e.g. torch.rand(x.shape, generator=generator)",
-        )
-    return report(True, "drop rate, rescaling, evaluation mode and reproducibility all check out")
+        return report(False, M("04.generator"))
+    return report(True, M("04.dropout_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,29 +306,26 @@ def check_conv_pool_side(
             return report(False, got)
         value = whole_number(got)
         if value is None:
-            return report(False, f"return a whole number (an int), not {got!r}")
+            return report(False, M("04.not_whole", got=repr(got)))
         expected = _conv_pool_reference(w, f, s, p, ceil)
         if value == expected:
             continue
         where = f"W={w}, F={f}, S={s}, P={p}, ceil_mode={ceil}"
         conv = conv_output_size(w, f, stride=s, padding=p)
         if value == conv:
-            hint = "that is the convolution's output only: the 3×3/2 max-pool comes after it"
+            hint = M("04.pool_conv_only")
         elif value == pool_output_size(conv, 2, 2, ceil_mode=ceil):
-            hint = "AlexNet's pools overlap: 3×3 windows at stride 2, not 2×2"
+            hint = M("04.pool_2x2")
         elif value == _conv_pool_reference(w, f, s, p, not ceil):
-            hint = (
-                "ceil_mode=True rounds the pool's (W − 3)/2 up (the last window may hang over "
-                "the edge), ceil_mode=False rounds it down"
-            )
+            hint = M("04.pool_ceil")
         elif value == pool_output_size(
             conv_output_size(w, f, stride=s, padding=0), 3, 2, ceil_mode=ceil
         ):
-            hint = "the padding is missing: the convolution sees W + 2P pixels"
+            hint = M("04.pool_padding")
         else:
-            hint = "conv: (W + 2P − F)//S + 1, then pool: (W' − 3)/2 + 1, rounded as ceil_mode says"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, f"right for all {len(cases)} layers, AlexNet's and ZFNet's included")
+            hint = M("04.pool_other")
+        return report(False, M("04.wrong_for", where=where, hint=hint))
+    return report(True, M("04.pool_ok", n=len(cases)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,25 +396,25 @@ def check_dense_head_params(
             return report(False, got)
         value = whole_number(got)
         if value is None:
-            return report(False, f"return a whole number (an int), not {got!r}")
+            return report(False, M("04.not_whole", got=repr(got)))
         expected = _dense_head_params(channels, side, hidden, classes)
         if value == expected:
             continue
         where = f"channels={channels}, side={side}, hidden={tuple(hidden)}, num_classes={classes}"
         if value == _weights_only(channels, side, hidden, classes):
-            hint = "the biases are missing: each output unit of a Linear layer has one"
+            hint = M("04.head_bias")
         elif value == _dense_head_params(channels, 1, hidden, classes):
-            hint = "the first layer sees every position: channels × side × side inputs"
+            hint = M("04.head_side")
         elif (
             value
             == _dense_head_params(channels, side, hidden, classes)
             - ((hidden[-1] if hidden else channels * side * side) + 1) * classes
         ):
-            hint = "the last layer (to num_classes) is missing"
+            hint = M("04.head_last")
         else:
-            hint = "per Linear layer: (inputs + 1) × outputs"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, "right for AlexNet's, ZFNet's, VGG's and three more heads")
+            hint = M("04.head_other")
+        return report(False, M("04.wrong_for", where=where, hint=hint))
+    return report(True, M("04.head_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

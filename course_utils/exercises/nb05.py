@@ -9,7 +9,8 @@ from fractions import Fraction
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report
+from course_utils.i18n import define
 
 __all__ = [
     "check_stack_for_field",
@@ -17,6 +18,151 @@ __all__ = [
     "check_vgg_params",
     "TYPICAL_MISTAKES",
 ]
+
+
+define(
+    {
+        # exercise 1
+        "05.not_a_pair": (
+            "return a pair (n_layers, fraction), got {got} for field {field}",
+            "수용 영역 {field}에 대해 (n_layers, fraction) 쌍을 반환하라 (지금은 {got})",
+        ),
+        "05.n_not_int": (
+            "n_layers must be an int, got {type} for field {field}",
+            "수용 영역 {field}에서 n_layers는 int여야 한다 (지금은 {type})",
+        ),
+        "05.fraction_not_number": (
+            "the fraction must be a number, got {type} for field {field}",
+            "수용 영역 {field}에서 fraction은 수여야 한다 (지금은 {type})",
+        ),
+        "05.n_wrong": (
+            "n_layers is wrong for a {size} field ({hint})",
+            "{size} 수용 영역에서 n_layers가 틀렸다 ({hint})",
+        ),
+        "05.n_plus_one": (
+            "one 3×3 layer already sees 3 pixels: count the layers, not the layers + 1",
+            "3×3 층 하나가 이미 3 픽셀을 본다: 층 수 + 1이 아니라 층 수를 세어라",
+        ),
+        "05.n_thirds": (
+            "each stride-1 3×3 layer adds 2 pixels to the field (3 − 1), not 3",
+            "스트라이드 1인 3×3 층은 수용 영역에 3이 아니라 2 픽셀(3 − 1)을 더한다",
+        ),
+        "05.n_other": (
+            "a stack of n stride-1 3×3 layers sees 2n + 1 pixels",
+            "스트라이드 1인 3×3 층 n개를 쌓으면 2n + 1 픽셀을 본다",
+        ),
+        "05.fraction_wrong": (
+            "the fraction is wrong for a {size} field ({hint})",
+            "{size} 수용 영역에서 fraction이 틀렸다 ({hint})",
+        ),
+        "05.fraction_inverse": (
+            "that is the single layer over the stack: divide the stack's weights by the single "
+            "layer's",
+            "그것은 단일 층을 층 묶음으로 나눈 값이다: 층 묶음의 가중치 수를 단일 층의 가중치 수로 "
+            "나누어라",
+        ),
+        "05.fraction_k": (
+            "a k×k filter has k·k weights per pair of channels, not k",
+            "k×k 필터에는 채널 쌍마다 가중치가 k개가 아니라 k·k개 있다",
+        ),
+        "05.fraction_one": (
+            "count the weights of every layer of the stack, not of one",
+            "층 하나가 아니라 층 묶음의 모든 층의 가중치를 세어라",
+        ),
+        "05.fraction_other": (
+            "per layer, a C→C k×k convolution has k·k·C·C weights",
+            "층마다, C→C k×k 합성곱에는 가중치가 k·k·C·C개 있다",
+        ),
+        "05.impossible_raised": (
+            "field {field} raised {exc}; raise a ValueError that says why",
+            "수용 영역 {field}에서 {exc} 예외가 발생했다: 이유를 알려 주는 ValueError를 일으켜라",
+        ),
+        "05.impossible_accepted": (
+            "field {field} cannot be made by 3×3 layers (the field is 3, 5, 7, …): raise a "
+            "ValueError",
+            "크기가 {field}인 수용 영역은 3×3 층으로 만들 수 없다 (수용 영역은 3, 5, 7, …): "
+            "ValueError를 일으켜라",
+        ),
+        "05.field_ok": (
+            "right for fields 3 to 21, and impossible fields are refused",
+            "수용 영역 3부터 21까지 맞고, 불가능한 수용 영역은 거부한다",
+        ),
+        # exercise 2
+        "05.not_a_tensor": (
+            "return a tensor (the kernel), not {type} ({shapes})",
+            "텐서(커널)를 반환하라 (지금은 {type}, 가중치 {shapes})",
+        ),
+        "05.kernel_shape": (
+            "kernel of shape {shape} for weights {shapes}: {hint}",
+            "가중치 {shapes}에서 커널의 모양이 {shape|이다}: {hint}",
+        ),
+        "05.kernel_grows": (
+            "every k×k layer widens the field by k − 1, so the kernel grows with each layer",
+            "k×k 층은 하나마다 수용 영역을 k − 1만큼 넓히므로, 커널은 층마다 커진다",
+        ),
+        "05.kernel_axes": (
+            "the kernel is (out channels, in channels, k, k): swap the first two axes",
+            "커널은 (출력 채널, 입력 채널, k, k)이다: 앞의 두 축을 맞바꿔라",
+        ),
+        "05.kernel_shape_other": (
+            "shape (out channels of the last layer, in channels of the first, k, k)",
+            "모양은 (마지막 층의 출력 채널, 첫 층의 입력 채널, k, k)",
+        ),
+        "05.flipped": (
+            "your kernel is flipped: F.conv2d does not flip its kernel (a cross-correlation), "
+            "so the composed kernel must not be flipped either ({shapes})",
+            "커널이 뒤집혔다: F.conv2d는 커널을 뒤집지 않으므로(교차 상관) 합성한 커널도 "
+            "뒤집으면 안 된다 (가중치 {shapes})",
+        ),
+        "05.swapped": (
+            "input and output channels are swapped ({shapes})",
+            "입력 채널과 출력 채널이 뒤바뀌었다 (가중치 {shapes})",
+        ),
+        "05.chain_differs": (
+            "F.conv2d(x, kernel) differs from the chain for weights {shapes} by up to {diff:.3g}",
+            "가중치 {shapes}에서 F.conv2d(x, kernel)의 결과가 합성곱 사슬과 최대 {diff:.3g}만큼 "
+            "다르다",
+        ),
+        "05.compose_ok": (
+            "one kernel equals the chain on four stacks, 5×5-then-3×3 included",
+            "5×5 다음 3×3인 경우를 포함한 층 묶음 네 개에서 커널 하나가 합성곱 사슬과 같다",
+        ),
+        # exercise 3
+        "05.not_int": (
+            "return an int, not {type} ({where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "05.count_wrong": (
+            "{got:,} is wrong for {where} ({hint})",
+            "{where}에서 틀렸다 (지금 답은 {got:,}): {hint}",
+        ),
+        "05.vgg_bias": (
+            "count one bias per output channel of each convolution and per unit of each dense "
+            "layer",
+            "편향을 세어라: 합성곱마다 출력 채널당 하나, 완전 연결층마다 유닛당 하나",
+        ),
+        "05.vgg_head": (
+            "add the dense head: flatten → hidden → hidden → classes",
+            "완전 연결 헤드를 더하라: 평탄화 → hidden → hidden → num_classes",
+        ),
+        "05.vgg_pools": (
+            "the image side halves at every 'M', so the flattened map is smaller than the input",
+            "이미지의 한 변은 'M'마다 절반이 되므로, 평탄화하는 특징 맵은 입력보다 작다",
+        ),
+        "05.vgg_one_hidden": (
+            "the head has two hidden dense layers before the output layer",
+            "헤드에는 출력층 앞에 은닉 완전 연결층이 두 개 있다",
+        ),
+        "05.vgg_other": (
+            "per 3×3 conv: (9·C + 1)·K; per dense layer: (in + 1)·out",
+            "3×3 합성곱마다 (9·C + 1)·K, 완전 연결층마다 (입력 수 + 1)·출력 수",
+        ),
+        "05.vgg_ok": (
+            "equals the built models on four columns, VGG-11 and VGG-19 included",
+            "VGG-11과 VGG-19를 포함한 구성 네 개에서 실제로 만든 모델과 같다",
+        ),
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -55,56 +201,46 @@ def check_stack_for_field(
         if not ok:
             return report(False, got)
         if not isinstance(got, tuple | list) or len(got) != 2:
-            return report(
-                False, f"return a pair (n_layers, fraction), got {got!r} for field {field}"
-            )
+            return report(False, M("05.not_a_pair", got=repr(got), field=field))
         n, fraction = got
         if isinstance(n, float) and n.is_integer():
             n = int(n)
         if isinstance(n, bool) or not isinstance(n, int):
-            return report(
-                False, f"n_layers must be an int, got {type(n).__name__} for field {field}"
-            )
+            return report(False, M("05.n_not_int", type=type(n).__name__, field=field))
         if not _is_number(fraction):
             return report(
-                False,
-                f"the fraction must be a number, got {type(fraction).__name__} for field {field}",
+                False, M("05.fraction_not_number", type=type(fraction).__name__, field=field)
             )
         n_right = (field - 1) // 2
         if n != n_right:
             if n == n_right + 1:
-                hint = "one 3×3 layer already sees 3 pixels: count the layers, not the layers + 1"
+                hint = M("05.n_plus_one")
             elif n in (field // 3, round(field / 3)):
-                hint = "each stride-1 3×3 layer adds 2 pixels to the field (3 − 1), not 3"
+                hint = M("05.n_thirds")
             else:
-                hint = "a stack of n stride-1 3×3 layers sees 2n + 1 pixels"
-            return report(False, f"n_layers is wrong for a {field}×{field} field ({hint})")
+                hint = M("05.n_other")
+            return report(False, M("05.n_wrong", size=f"{field}×{field}", hint=hint))
         right = Fraction(9 * n_right, field * field)
         if abs(float(fraction) - float(right)) < 1e-9:
             continue
         if field > 3 and abs(float(fraction) - 1 / float(right)) < 1e-9:
-            hint = "that is the single layer over the stack: divide the stack's weights by the single layer's"
+            hint = M("05.fraction_inverse")
         elif abs(float(fraction) - float(Fraction(3 * n_right, field))) < 1e-9:
-            hint = "a k×k filter has k·k weights per pair of channels, not k"
+            hint = M("05.fraction_k")
         elif abs(float(fraction) - float(Fraction(9, field * field))) < 1e-9 and field > 3:
-            hint = "count the weights of every layer of the stack, not of one"
+            hint = M("05.fraction_one")
         else:
-            hint = "per layer, a C→C k×k convolution has k·k·C·C weights"
-        return report(False, f"the fraction is wrong for a {field}×{field} field ({hint})")
+            hint = M("05.fraction_other")
+        return report(False, M("05.fraction_wrong", size=f"{field}×{field}", hint=hint))
     for bad in impossible:
         try:
             stack_fn(bad)
         except ValueError:
             continue
         except Exception as exc:  # noqa: BLE001 - any other error is the learner's to fix
-            return report(
-                False, f"field {bad} raised {type(exc).__name__}; raise a ValueError that says why"
-            )
-        return report(
-            False,
-            f"field {bad} cannot be made by 3×3 layers (the field is 3, 5, 7, …): raise a ValueError",
-        )
-    return report(True, "right for fields 3 to 21, and impossible fields are refused")
+            return report(False, M("05.impossible_raised", field=bad, exc=type(exc).__name__))
+        return report(False, M("05.impossible_accepted", field=bad))
+    return report(True, M("05.field_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,40 +317,31 @@ def check_compose_kernels(
             return report(False, got)
         expected = _composed(weights)
         if not isinstance(got, torch.Tensor):
-            return report(
-                False, f"return a tensor (the kernel), not {type(got).__name__} ({shapes})"
-            )
+            return report(False, M("05.not_a_tensor", type=type(got).__name__, shapes=shapes))
         got = got.detach().to(torch.float64)
         if got.shape != expected.shape:
             k_out, c_in, k = expected.shape[0], expected.shape[1], expected.shape[-1]
             if got.dim() == 4 and got.shape[-1] != k:
-                hint = (
-                    "every k×k layer widens the field by k − 1, so the kernel grows with each layer"
-                )
+                hint = M("05.kernel_grows")
             elif got.dim() == 4 and tuple(got.shape[:2]) == (c_in, k_out) and c_in != k_out:
-                hint = "the kernel is (out channels, in channels, k, k): swap the first two axes"
+                hint = M("05.kernel_axes")
             else:
-                hint = "shape (out channels of the last layer, in channels of the first, k, k)"
-            return report(False, f"kernel of shape {tuple(got.shape)} for weights {shapes}: {hint}")
+                hint = M("05.kernel_shape_other")
+            return report(
+                False, M("05.kernel_shape", shape=str(tuple(got.shape)), shapes=shapes, hint=hint)
+            )
         if torch.allclose(got, expected, atol=1e-8):
             continue
         if torch.allclose(got, expected.flip(-1, -2), atol=1e-8):
-            return report(
-                False,
-                "your kernel is flipped: F.conv2d does not flip its kernel (a cross-correlation), "
-                f"so the composed kernel must not be flipped either ({shapes})",
-            )
+            return report(False, M("05.flipped", shapes=shapes))
         if expected.shape[0] == expected.shape[1] and torch.allclose(
             got, expected.transpose(0, 1), atol=1e-8
         ):
-            return report(False, f"input and output channels are swapped ({shapes})")
+            return report(False, M("05.swapped", shapes=shapes))
         x = torch.randn(2, weights[0].shape[1], 12, 12, generator=g, dtype=torch.float64)
-        return report(
-            False,
-            f"F.conv2d(x, kernel) differs from the chain for weights {shapes} by up to "
-            f"{(F.conv2d(x, got) - _chain(x, weights)).abs().max().item():.3g}",
-        )
-    return report(True, "one kernel equals the chain on four stacks, 5×5-then-3×3 included")
+        diff = (F.conv2d(x, got) - _chain(x, weights)).abs().max().item()
+        return report(False, M("05.chain_differs", shapes=shapes, diff=diff))
+    return report(True, M("05.compose_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,31 +426,21 @@ def check_vgg_params(params_fn: Callable[..., int], *, seed: int | None = None) 
         if isinstance(got, float) and got.is_integer():
             got = int(got)
         if isinstance(got, bool) or not isinstance(got, int):
-            return report(False, f"return an int, not {type(got).__name__} ({where})")
+            return report(False, M("05.not_int", type=type(got).__name__, where=where))
         if got == expected:
             continue
         args = (cfg, classes, size, hidden, channels)
         wrong = {
-            "count one bias per output channel of each convolution and per unit of each dense "
-            "layer": _vgg_count(*args, bias=False),
-            "add the dense head: flatten → hidden → hidden → classes": _vgg_count(
-                *args, head=False
-            ),
-            "the image side halves at every 'M', so the flattened map is smaller than the input": (
-                _vgg_count(*args, pools=False)
-            ),
-            "the head has two hidden dense layers before the output layer": _vgg_count(
-                *args, hidden_layers=1
-            ),
+            M("05.vgg_bias"): _vgg_count(*args, bias=False),
+            M("05.vgg_head"): _vgg_count(*args, head=False),
+            M("05.vgg_pools"): _vgg_count(*args, pools=False),
+            M("05.vgg_one_hidden"): _vgg_count(*args, hidden_layers=1),
         }
         for hint, value in wrong.items():
             if got == value:
-                return report(False, f"{got:,} is wrong for {where} ({hint})")
-        return report(
-            False,
-            f"{got:,} is wrong for {where} (per 3×3 conv: (9·C + 1)·K; per dense layer: (in + 1)·out)",
-        )
-    return report(True, "equals the built models on four columns, VGG-11 and VGG-19 included")
+                return report(False, M("05.count_wrong", got=got, where=where, hint=hint))
+        return report(False, M("05.count_wrong", got=got, where=where, hint=M("05.vgg_other")))
+    return report(True, M("05.vgg_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

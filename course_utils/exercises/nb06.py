@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from course_utils.exercises import Verdict, call_answer, check_seed, report
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report
+from course_utils.i18n import define
 
 __all__ = [
     "check_inception_params",
@@ -23,6 +24,125 @@ __all__ = [
     "check_auxiliary_loss",
     "TYPICAL_MISTAKES",
 ]
+
+
+define(
+    {
+        "06.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        "06.wrong_for_colon": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        # exercise 1
+        "06.not_int_for": (
+            "return an int, not {type} (for {where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "06.inception_bias": (
+            "the biases are missing: each of the six convolutions has one bias per filter",
+            "편향이 빠졌다: 합성곱 여섯 개 모두 필터마다 편향이 하나 있다",
+        ),
+        "06.inception_reduce": (
+            "the two 1×1 reduce convolutions (ch3x3red, ch5x5red) have weights too",
+            "1×1 축소 합성곱 두 개(ch3x3red, ch5x5red)에도 가중치가 있다",
+        ),
+        "06.inception_kxk_on_input": (
+            "the 3×3 and 5×5 filters see the *reduced* channels (ch3x3red, ch5x5red), "
+            "not all in_channels: that is the point of the 1×1 reduction",
+            "3×3과 5×5 필터는 in_channels 전부가 아니라 *축소된* 채널(ch3x3red, ch5x5red)을 본다: "
+            "그것이 1×1 축소의 요점이다",
+        ),
+        "06.inception_pool_proj": (
+            "the max-pool has no weights, but the 1×1 projection after it (pool_proj) does",
+            "최대 풀링에는 가중치가 없지만, 그 뒤의 1×1 투영(pool_proj)에는 있다",
+        ),
+        "06.inception_3x3_branch": (
+            "the third branch uses the paper's 5×5 filters here, not 3×3 (torchvision's)",
+            "여기서 세 번째 분기는 3×3(torchvision의 방식)이 아니라 논문의 5×5 필터를 쓴다",
+        ),
+        "06.inception_other": (
+            "add (F·F·C_in + 1)·K over the six convolutions, branch by branch",
+            "분기별로 합성곱 여섯 개의 (F·F·C_in + 1)·K를 더하라",
+        ),
+        "06.inception_ok": (
+            "matches the parameter count of Inception(...) on three modules",
+            "모듈 세 개에서 Inception(...)의 파라미터 수와 일치한다",
+        ),
+        # exercise 2
+        "06.not_int": (
+            "return an int, not {type} ({where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "06.macs_flops": (
+            "that is FLOPs: one MAC is one multiply *and* its add, count it once",
+            "그것은 부동소수점 연산 수(FLOP)다: 곱셈-누산 연산(MAC) 하나는 곱셈 하나*와* "
+            "그 덧셈이니 한 번만 세어라",
+        ),
+        "06.macs_no_reduce": (
+            "the 1×1 reduce convolution costs MACs too: add them",
+            "1×1 축소 합성곱에도 곱셈-누산 연산(MAC)이 든다: 그것도 더하라",
+        ),
+        "06.macs_in_channels": (
+            "the k×k filters read the reduce layer's channels, not in_channels",
+            "k×k 필터는 in_channels가 아니라 축소 층의 채널을 읽는다",
+        ),
+        "06.macs_kernel": (
+            "a k×k filter has k·k weights per input channel: square the kernel",
+            "k×k 필터에는 입력 채널마다 가중치가 k·k개 있다: 커널 크기를 제곱하라",
+        ),
+        "06.macs_size": (
+            "an output map has size × size positions: square the size",
+            "출력 맵에는 위치가 size × size개 있다: size를 제곱하라",
+        ),
+        "06.macs_other": (
+            "per convolution: out_channels × H_out × W_out × F × F × in_channels",
+            "합성곱마다: out_channels × H_out × W_out × F × F × in_channels",
+        ),
+        "06.macs_ok": (
+            "matches layer_table on four reduce → k×k pairs",
+            "축소 → k×k 쌍 네 개에서 layer_table과 일치한다",
+        ),
+        # exercise 3: the outputs a loss is checked on, and the messages
+        "06.training_outputs": ("training-mode outputs", "학습 모드의 출력"),
+        "06.training_outputs_weight": (
+            "training-mode outputs with aux_weight={weight}",
+            "aux_weight={weight}인 학습 모드의 출력",
+        ),
+        "06.outputs_no_aux2": ("outputs whose aux2 is None", "aux2가 None인 출력"),
+        "06.plain_logits": ("a plain logits tensor (evaluation mode)", "일반 로짓 텐서(평가 모드)"),
+        "06.for_where": ("{message} (for {where})", "{message} ({where}에서)"),
+        "06.loss_not_tensor": (
+            "return the loss as a one-number tensor (for {where})",
+            "손실을 값이 하나인 텐서로 반환하라 ({where}에서)",
+        ),
+        "06.aux_eval": (
+            "a plain tensor means evaluation mode: return its cross-entropy alone",
+            "일반 텐서는 평가 모드라는 뜻이다: 그 교차 엔트로피만 반환하라",
+        ),
+        "06.aux_missing": ("the auxiliary heads' losses are missing", "보조 헤드의 손실이 빠졌다"),
+        "06.aux_fixed_weight": (
+            "use the aux_weight argument, not a fixed 0.3",
+            "고정된 0.3이 아니라 인자 aux_weight를 써라",
+        ),
+        "06.aux_unweighted": (
+            "the auxiliary losses are added without their weight",
+            "보조 손실이 가중치 없이 더해졌다",
+        ),
+        "06.aux_mean": (
+            "that is the mean of the three losses: weight only the auxiliary ones",
+            "그것은 세 손실의 평균이다: 가중치는 보조 손실에만 곱하라",
+        ),
+        "06.aux_weight_on_main": (
+            "the weight belongs on the auxiliary losses, not on the main one",
+            "가중치는 주 손실이 아니라 보조 손실에 곱한다",
+        ),
+        "06.aux_other": (
+            "main cross-entropy + aux_weight × (each auxiliary cross-entropy)",
+            "주 교차 엔트로피 + aux_weight × (각 보조 교차 엔트로피)",
+        ),
+        "06.aux_ok": (
+            "equals googlenet_loss with and without auxiliary heads",
+            "보조 헤드가 있을 때와 없을 때 모두 googlenet_loss와 같다",
+        ),
+    }
+)
 
 # (in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj)
 _INCEPTION_CASES = (
@@ -62,14 +182,11 @@ def _inception_variants(c, c1, r3, c3, r5, c5, pp) -> dict[str, int]:
 
 
 _INCEPTION_HINTS = {
-    "no bias": "the biases are missing: each of the six convolutions has one bias per filter",
-    "no reduce": "the two 1×1 reduce convolutions (ch3x3red, ch5x5red) have weights too",
-    "k×k on input": (
-        "the 3×3 and 5×5 filters see the *reduced* channels (ch3x3red, ch5x5red), "
-        "not all in_channels: that is the point of the 1×1 reduction"
-    ),
-    "no pool proj": "the max-pool has no weights, but the 1×1 projection after it (pool_proj) does",
-    "3×3 branch 3": "the third branch uses the paper's 5×5 filters here, not 3×3 (torchvision's)",
+    "no bias": M("06.inception_bias"),
+    "no reduce": M("06.inception_reduce"),
+    "k×k on input": M("06.inception_kxk_on_input"),
+    "no pool proj": M("06.inception_pool_proj"),
+    "3×3 branch 3": M("06.inception_3x3_branch"),
 }
 
 
@@ -108,17 +225,14 @@ def check_inception_params(params_fn: Callable[..., int], *, seed: int | None = 
         where = f"Inception{case}"
         value = _as_int(got)
         if value is None:
-            return report(False, f"return an int, not {type(got).__name__} (for {where})")
+            return report(False, M("06.not_int_for", type=type(got).__name__, where=where))
         if value == expected:
             continue
         for name, hint in _INCEPTION_HINTS.items():
             if value == variants[name]:
-                return report(False, f"wrong for {where}: {hint}")
-        return report(
-            False,
-            f"wrong for {where}: add (F·F·C_in + 1)·K over the six convolutions, branch by branch",
-        )
-    return report(True, "matches the parameter count of Inception(...) on three modules")
+                return report(False, M("06.wrong_for_colon", where=where, hint=hint))
+        return report(False, M("06.wrong_for_colon", where=where, hint=M("06.inception_other")))
+    return report(True, M("06.inception_ok"))
 
 
 def _reduced_stack(in_channels: int, reduce: int, out_channels: int, kernel: int) -> nn.Module:
@@ -166,25 +280,25 @@ def check_reduced_conv_macs(
         where = f"in_channels={c}, reduce={r}, out_channels={k_out}, kernel={kernel}, size={size}"
         value = _as_int(got)
         if value is None:
-            return report(False, f"return an int, not {type(got).__name__} ({where})")
+            return report(False, M("06.not_int", type=type(got).__name__, where=where))
         if value == expected:
             continue
         area = size * size
         one_by_one, kxk = area * c * r, area * r * k_out * kernel * kernel
         if value == 2 * expected:
-            hint = "that is FLOPs: one MAC is one multiply *and* its add, count it once"
+            hint = M("06.macs_flops")
         elif value == kxk:
-            hint = "the 1×1 reduce convolution costs MACs too: add them"
+            hint = M("06.macs_no_reduce")
         elif value == one_by_one + area * c * k_out * kernel * kernel:
-            hint = "the k×k filters read the reduce layer's channels, not in_channels"
+            hint = M("06.macs_in_channels")
         elif value == one_by_one + area * r * k_out * kernel:
-            hint = "a k×k filter has k·k weights per input channel: square the kernel"
+            hint = M("06.macs_kernel")
         elif value == size * (c * r + r * k_out * kernel * kernel):
-            hint = "an output map has size × size positions: square the size"
+            hint = M("06.macs_size")
         else:
-            hint = "per convolution: out_channels × H_out × W_out × F × F × in_channels"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, "matches layer_table on four reduce → k×k pairs")
+            hint = M("06.macs_other")
+        return report(False, M("06.wrong_for", where=where, hint=hint))
+    return report(True, M("06.macs_ok"))
 
 
 def check_auxiliary_loss(
@@ -216,45 +330,45 @@ def check_auxiliary_loss(
     target = torch.randint(0, k, (n,), generator=g)
     main, a1, a2 = logits(), logits(), logits()
     cases = (
-        ("training-mode outputs", GoogLeNetOutputs(main, a1, a2), {}),
+        (M("06.training_outputs"), GoogLeNetOutputs(main, a1, a2), {}),
         (
-            f"training-mode outputs with aux_weight={weight}",
+            M("06.training_outputs_weight", weight=weight),
             GoogLeNetOutputs(main, a1, a2),
             {"aux_weight": weight},
         ),
-        ("outputs whose aux2 is None", GoogLeNetOutputs(main, a1, None), {}),
-        ("a plain logits tensor (evaluation mode)", main, {}),
+        (M("06.outputs_no_aux2"), GoogLeNetOutputs(main, a1, None), {}),
+        (M("06.plain_logits"), main, {}),
     )
     ce = [F.cross_entropy(t, target).item() for t in (main, a1, a2)]
     for where, outputs, kwargs in cases:
         expected = googlenet_loss(outputs, target, **kwargs)
         ok, got = call_answer(loss_fn, outputs, target, **kwargs)
         if not ok:
-            return report(False, f"{got} (for {where})")
+            return report(False, M("06.for_where", message=got, where=where))
         if isinstance(got, float):
             got = torch.tensor(got)
         if not isinstance(got, torch.Tensor) or got.numel() != 1:
-            return report(False, f"return the loss as a one-number tensor (for {where})")
+            return report(False, M("06.loss_not_tensor", where=where))
         value = float(got)
         if abs(value - float(expected)) < 1e-5:
             continue
         w = kwargs.get("aux_weight", 0.3)
         if isinstance(outputs, torch.Tensor):
-            hint = "a plain tensor means evaluation mode: return its cross-entropy alone"
+            hint = M("06.aux_eval")
         elif abs(value - ce[0]) < 1e-5:
-            hint = "the auxiliary heads' losses are missing"
+            hint = M("06.aux_missing")
         elif w != 0.3 and abs(value - (ce[0] + 0.3 * (ce[1] + ce[2]))) < 1e-5:
-            hint = "use the aux_weight argument, not a fixed 0.3"
+            hint = M("06.aux_fixed_weight")
         elif outputs.aux2 is not None and abs(value - sum(ce)) < 1e-5:
-            hint = "the auxiliary losses are added without their weight"
+            hint = M("06.aux_unweighted")
         elif outputs.aux2 is not None and abs(value - sum(ce) / 3) < 1e-5:
-            hint = "that is the mean of the three losses: weight only the auxiliary ones"
+            hint = M("06.aux_mean")
         elif outputs.aux2 is not None and abs(value - (w * ce[0] + ce[1] + ce[2])) < 1e-5:
-            hint = "the weight belongs on the auxiliary losses, not on the main one"
+            hint = M("06.aux_weight_on_main")
         else:
-            hint = "main cross-entropy + aux_weight × (each auxiliary cross-entropy)"
-        return report(False, f"wrong for {where}: {hint}")
-    return report(True, "equals googlenet_loss with and without auxiliary heads")
+            hint = M("06.aux_other")
+        return report(False, M("06.wrong_for_colon", where=where, hint=hint))
+    return report(True, M("06.aux_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from course_utils.exercises import Verdict, call_answer, check_seed, report, whole_number
+from course_utils.exercises import M, Verdict, call_answer, check_seed, report, whole_number
+from course_utils.i18n import define
 
 __all__ = [
     "check_residual_forward",
@@ -21,6 +22,132 @@ __all__ = [
     "check_bottleneck_params",
     "TYPICAL_MISTAKES",
 ]
+
+
+define(
+    {
+        "07.not_a_tensor": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        # what a message is about
+        "07.input": ("a {shape} input", "{shape} 입력"),
+        "07.input_out_stride": (
+            "a {shape} input, {out} output channels, stride {stride}",
+            "{shape} 입력, 출력 채널 {out}개, 스트라이드 {stride}",
+        ),
+        # exercise 1
+        "07.block_shape": (
+            "output shape {shape} for {where}: a residual block keeps the shape, so F(x) and x can "
+            "be added",
+            "{where}에서 출력의 모양이 {shape|이다}: 잔차 블록은 모양을 유지해야 F(x)와 x를 "
+            "더할 수 있다",
+        ),
+        "07.no_shortcut": (
+            "the shortcut is missing: add x to F(x) before the last ReLU",
+            "스킵 연결이 빠졌다: 마지막 ReLU 전에 F(x)에 x를 더하라",
+        ),
+        "07.no_last_relu": (
+            "the last ReLU is missing: the block outputs ReLU(F(x) + x)",
+            "마지막 ReLU가 빠졌다: 블록의 출력은 ReLU(F(x) + x)이다",
+        ),
+        "07.relu_before_add": (
+            "the ReLU comes before the addition here: add x first, then apply the ReLU",
+            "여기서는 ReLU가 덧셈보다 먼저 온다: x를 먼저 더한 뒤 ReLU를 적용하라",
+        ),
+        "07.no_middle_relu": (
+            "the ReLU between the two convolutions is missing",
+            "두 합성곱 사이의 ReLU가 빠졌다",
+        ),
+        "07.no_bn": (
+            "the batch norms are missing: each convolution is followed by its BN",
+            "배치 정규화가 빠졌다: 합성곱마다 뒤에 BN이 온다",
+        ),
+        "07.block_values": (
+            "the values differ from the block's output for {where}",
+            "{where}에서 값이 블록의 출력과 다르다",
+        ),
+        "07.block_ok": (
+            "equals BasicBlock(x) on three inputs",
+            "입력 세 개에서 BasicBlock(x)와 같다",
+        ),
+        # exercise 2
+        "07.shortcut_shape": (
+            "output shape {shape} is wrong for {where}: {hint}",
+            "{where}에서 출력의 모양이 틀렸다 (지금은 {shape}): {hint}",
+        ),
+        "07.shortcut_channels": (
+            "it must have {out} channels: the input's {c}, then zeros",
+            "채널이 {out}개여야 한다: 입력의 채널 {c}개, 그 뒤에 0으로 채운 채널",
+        ),
+        "07.shortcut_no_stride": (
+            "the map must shrink with the stride, as the block's strided convolution does",
+            "블록의 스트라이드 합성곱처럼 맵도 스트라이드에 맞춰 줄어야 한다",
+        ),
+        "07.shortcut_rank": (
+            "expected N×{out}×⌈H/stride⌉×⌈W/stride⌉",
+            "모양은 N×{out}×⌈H/stride⌉×⌈W/stride⌉ 꼴이어야 한다",
+        ),
+        "07.shortcut_zeros_first": (
+            "put the input channels first and the zero channels after them",
+            "입력 채널을 앞에, 0으로 채운 채널을 그 뒤에 두어라",
+        ),
+        "07.shortcut_average": (
+            "that averages each window: option A just keeps every stride-th pixel",
+            "그것은 창마다 평균을 낸다: 옵션 A는 stride번째 픽셀마다 하나씩 남길 뿐이다",
+        ),
+        "07.shortcut_not_zeros": (
+            "the extra channels must be zeros (option A has no parameters)",
+            "추가 채널은 0이어야 한다 (옵션 A에는 파라미터가 없다)",
+        ),
+        "07.shortcut_offset": (
+            "start at the first pixel (index 0), as a stride-2 conv does",
+            "스트라이드 2 합성곱처럼 첫 픽셀(인덱스 0)에서 시작하라",
+        ),
+        "07.shortcut_values": (
+            "the values differ from the option A shortcut for {where}",
+            "{where}에서 값이 옵션 A 스킵 연결과 다르다",
+        ),
+        "07.shortcut_ok": (
+            "equals the option A (zero-padding) shortcut on three inputs",
+            "입력 세 개에서 옵션 A(제로 패딩) 스킵 연결과 같다",
+        ),
+        # exercise 3
+        "07.not_an_int": (
+            "return an int, not {type} ({where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "07.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        "07.params_no_bn": (
+            "the batch norms have parameters too: γ and β, one each per channel",
+            "배치 정규화에도 파라미터가 있다: 채널마다 γ와 β가 하나씩",
+        ),
+        "07.params_conv_bias": (
+            "the convolutions have no bias (the BN after each one has its own β)",
+            "합성곱에는 편향이 없다 (각 합성곱 뒤의 BN에 자체 β가 있다)",
+        ),
+        "07.params_no_projection": (
+            "the shape changes here, so the shortcut needs its 1×1 projection (+ BN)",
+            "여기서는 모양이 바뀌므로 스킵 연결에 1×1 투영(+ BN)이 필요하다",
+        ),
+        "07.params_identity": (
+            "in_channels = 4·planes here: the shortcut is the identity, no parameters",
+            "여기서는 in_channels = 4·planes이므로 스킵 연결은 항등 사상이고 파라미터가 없다",
+        ),
+        "07.params_not_expanded": (
+            "the last 1×1 convolution expands to 4·planes channels",
+            "마지막 1×1 합성곱은 채널을 4·planes개로 늘린다",
+        ),
+        "07.params_other": (
+            "count each conv as (F·F·C_in)·C_out, plus 2 per channel for each BN",
+            "합성곱은 각각 (F·F·C_in)·C_out으로 세고, BN마다 채널당 2를 더하라",
+        ),
+        "07.params_ok": (
+            "matches count_parameters(Bottleneck(...)) on five blocks",
+            "블록 다섯 개에서 count_parameters(Bottleneck(...))와 일치한다",
+        ),
+    }
+)
 
 
 def _random_block(in_channels: int, planes: int, seed: int):
@@ -69,40 +196,30 @@ def check_residual_forward(forward_fn: Callable, *, seed: int | None = None) -> 
             ok, got = call_answer(forward_fn, block, x.clone())
             if not ok:
                 return report(False, got)
-            where = f"a {n}×{c}×{size}×{size} input"
+            where = M("07.input", shape=f"{n}×{c}×{size}×{size}")
             if not isinstance(got, torch.Tensor):
-                return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+                return report(False, M("07.not_a_tensor", type=type(got).__name__, where=where))
             if got.shape != expected.shape:
-                return report(
-                    False,
-                    f"output shape {tuple(got.shape)} for {where}: a residual block keeps the "
-                    "shape, so F(x) and x can be added",
-                )
+                return report(False, M("07.block_shape", shape=str(tuple(got.shape)), where=where))
             got = got.detach().float()
             if torch.allclose(got, expected, atol=1e-5):
                 continue
             residual = block.bn2(block.conv2(F.relu(block.bn1(block.conv1(x)))))
             hints = (
-                (F.relu(residual), "the shortcut is missing: add x to F(x) before the last ReLU"),
-                (residual + x, "the last ReLU is missing: the block outputs ReLU(F(x) + x)"),
-                (
-                    F.relu(residual) + x,
-                    "the ReLU comes before the addition here: add x first, then apply the ReLU",
-                ),
+                (F.relu(residual), M("07.no_shortcut")),
+                (residual + x, M("07.no_last_relu")),
+                (F.relu(residual) + x, M("07.relu_before_add")),
                 (
                     F.relu(block.bn2(block.conv2(block.bn1(block.conv1(x)))) + x),
-                    "the ReLU between the two convolutions is missing",
+                    M("07.no_middle_relu"),
                 ),
-                (
-                    F.relu(block.conv2(F.relu(block.conv1(x))) + x),
-                    "the batch norms are missing: each convolution is followed by its BN",
-                ),
+                (F.relu(block.conv2(F.relu(block.conv1(x))) + x), M("07.no_bn")),
             )
             for wrong, hint in hints:
                 if torch.allclose(got, wrong, atol=1e-5):
                     return report(False, hint)
-            return report(False, f"the values differ from the block's output for {where}")
-    return report(True, "equals BasicBlock(x) on three inputs")
+            return report(False, M("07.block_values", where=where))
+    return report(True, M("07.block_ok"))
 
 
 def _shortcut_cases(
@@ -143,34 +260,31 @@ def check_zero_pad_shortcut(shortcut_fn: Callable, *, seed: int | None = None) -
         ok, got = call_answer(shortcut_fn, x.clone(), out, stride)
         if not ok:
             return report(False, got)
-        where = f"a {n}×{c}×{size}×{size} input, {out} output channels, stride {stride}"
+        where = M("07.input_out_stride", shape=f"{n}×{c}×{size}×{size}", out=out, stride=stride)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            return report(False, M("07.not_a_tensor", type=type(got).__name__, where=where))
         if got.shape != expected.shape:
             if got.dim() == 4 and got.shape[1] != out:
-                hint = f"it must have {out} channels: the input's {c}, then zeros"
+                hint = M("07.shortcut_channels", out=out, c=c)
             elif got.dim() == 4 and got.shape[-1] == size:
-                hint = (
-                    "the map must shrink with the stride, as the block's strided convolution does"
-                )
+                hint = M("07.shortcut_no_stride")
             else:
-                hint = f"expected N×{out}×⌈H/stride⌉×⌈W/stride⌉"
-            return report(False, f"output shape {tuple(got.shape)} is wrong for {where}: {hint}")
+                hint = M("07.shortcut_rank", out=out)
+            shape = str(tuple(got.shape))
+            return report(False, M("07.shortcut_shape", shape=shape, where=where, hint=hint))
         got = got.detach().float()
         if torch.allclose(got, expected):
             continue
         if out > c and torch.allclose(got[:, out - c :], expected[:, :c]):
-            return report(False, "put the input channels first and the zero channels after them")
+            return report(False, M("07.shortcut_zeros_first"))
         if stride > 1 and torch.allclose(got[:, :c], F.avg_pool2d(x, stride, ceil_mode=True)):
-            return report(
-                False, "that averages each window: option A just keeps every stride-th pixel"
-            )
+            return report(False, M("07.shortcut_average"))
         if out > c and not torch.allclose(got[:, c:], torch.zeros_like(got[:, c:])):
-            return report(False, "the extra channels must be zeros (option A has no parameters)")
+            return report(False, M("07.shortcut_not_zeros"))
         if stride > 1 and torch.allclose(got[:, :c], x[:, :, 1::stride, 1::stride]):
-            return report(False, "start at the first pixel (index 0), as a stride-2 conv does")
-        return report(False, f"the values differ from the option A shortcut for {where}")
-    return report(True, "equals the option A (zero-padding) shortcut on three inputs")
+            return report(False, M("07.shortcut_offset"))
+        return report(False, M("07.shortcut_values", where=where))
+    return report(True, M("07.shortcut_ok"))
 
 
 def _bottleneck_cases(seed: int | None) -> list[tuple[int, int]]:
@@ -223,7 +337,7 @@ def check_bottleneck_params(params_fn: Callable, *, seed: int | None = None) -> 
         where = f"in_channels={c_in}, planes={planes}"
         value = whole_number(got)
         if value is None:
-            return report(False, f"return an int, not {type(got).__name__} ({where})")
+            return report(False, M("07.not_an_int", type=type(got).__name__, where=where))
         if value == expected:
             continue
         out = 4 * planes
@@ -231,19 +345,19 @@ def check_bottleneck_params(params_fn: Callable, *, seed: int | None = None) -> 
         bn = 2 * (planes + planes + out)
         proj = (c_in * out + 2 * out) if c_in != out else 0
         if value == convs + proj:
-            hint = "the batch norms have parameters too: γ and β, one each per channel"
+            hint = M("07.params_no_bn")
         elif value == convs + bn + proj + planes + planes + out + (out if proj else 0):
-            hint = "the convolutions have no bias (the BN after each one has its own β)"
+            hint = M("07.params_conv_bias")
         elif value == convs + bn and proj:
-            hint = "the shape changes here, so the shortcut needs its 1×1 projection (+ BN)"
+            hint = M("07.params_no_projection")
         elif value == convs + bn + c_in * out + 2 * out and not proj:
-            hint = "in_channels = 4·planes here: the shortcut is the identity, no parameters"
+            hint = M("07.params_identity")
         elif value == c_in * planes + 9 * planes * planes + planes * planes + 6 * planes + proj:
-            hint = "the last 1×1 convolution expands to 4·planes channels"
+            hint = M("07.params_not_expanded")
         else:
-            hint = "count each conv as (F·F·C_in)·C_out, plus 2 per channel for each BN"
-        return report(False, f"wrong for {where} ({hint})")
-    return report(True, "matches count_parameters(Bottleneck(...)) on five blocks")
+            hint = M("07.params_other")
+        return report(False, M("07.wrong_for", where=where, hint=hint))
+    return report(True, M("07.params_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

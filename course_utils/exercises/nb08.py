@@ -16,7 +16,15 @@ import torch
 from torchvision.ops import box_convert
 
 from course_utils.detection import average_precision, box_iou, nms, precision_recall
-from course_utils.exercises import Verdict, call_answer, check_seed, report, seeded_generator
+from course_utils.exercises import (
+    M,
+    Verdict,
+    call_answer,
+    check_seed,
+    report,
+    seeded_generator,
+)
+from course_utils.i18n import define
 
 __all__ = [
     "IOU_BOXES",
@@ -29,6 +37,165 @@ __all__ = [
     "check_nms_kept",
     "check_average_precision",
 ]
+
+
+define(
+    {
+        # exercise 1
+        "08.iou_none": (
+            "replace None with your number, e.g. 0.25 or 1 / 4",
+            "None을 여러분이 구한 수로 바꿔라. 예: 0.25 또는 1 / 4",
+        ),
+        "08.iou_not_a_number": (
+            "give a single number, not {type}",
+            "수 하나를 넣어라 (지금은 {type})",
+        ),
+        "08.iou_ok": (
+            "intersection over union, both worked out",
+            "교집합과 합집합을 모두 맞게 구했다",
+        ),
+        "08.iou_out_of_range": (
+            "an IoU lies between 0 and 1; {hint}",
+            "IoU는 0과 1 사이에 있다: {hint}",
+        ),
+        "08.iou_area": (
+            "that looks like an area in pixels², not a ratio",
+            "비율이 아니라 픽셀² 단위의 넓이로 보인다",
+        ),
+        "08.iou_negative": (
+            "an IoU is never negative: a width or height of the overlap came out negative (clamp "
+            "it at 0)",
+            "IoU는 음수가 될 수 없다: 겹친 영역의 너비나 높이가 음수로 나왔다 "
+            "(0 아래는 0으로 잘라라)",
+        ),
+        "08.iou_union_twice": (
+            "the union counts the overlap once: area A + area B − intersection",
+            "합집합은 겹친 부분을 한 번만 센다: A의 넓이 + B의 넓이 − 교집합",
+        ),
+        "08.iou_one_box": (
+            "you divided by one box's area; IoU divides by the union of both",
+            "상자 하나의 넓이로 나누었다: IoU는 두 상자의 합집합으로 나눈다",
+        ),
+        "08.iou_overlap": (
+            "recompute the overlap: its width is min(right edges) − max(left edges), its height "
+            "min(bottom edges) − max(top edges)",
+            "겹친 부분을 다시 계산하라: 너비는 min(오른쪽 변) − max(왼쪽 변), "
+            "높이는 min(아래쪽 변) − max(위쪽 변)이다",
+        ),
+        # exercise 2
+        "08.box": ("{n} box ({dtype})", "상자 {n}개 ({dtype})"),
+        "08.boxes": ("{n} boxes ({dtype})", "상자 {n}개 ({dtype})"),
+        "08.not_a_tensor": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "08.a_scalar": ("a scalar", "스칼라"),
+        "08.convert_shape": (
+            "for {where} the result is {shape}; it must keep the (K, 4) shape "
+            "(torch.stack(..., dim=-1) of the four columns)",
+            "{where}에서 결과의 모양이 {shape|이다}: (K, 4) 모양을 유지해야 한다 "
+            "(네 열을 torch.stack(..., dim=-1)에 넣어 쌓아라)",
+        ),
+        "08.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        "08.convert_whole_width": (
+            "the centre is half a width right of the left edge, not a whole width",
+            "중심은 왼쪽 변에서 너비 전체가 아니라 너비의 절반만큼 오른쪽에 있다",
+        ),
+        "08.convert_unchanged": (
+            "the boxes came back unchanged: the first two numbers must become the centre",
+            "상자가 그대로 돌아왔다: 앞의 두 수가 중심이 되어야 한다",
+        ),
+        "08.convert_corner": (
+            "the last two numbers stay the width and height, not the far corner",
+            "뒤의 두 수는 반대쪽 꼭짓점이 아니라 그대로 너비와 높이다",
+        ),
+        "08.convert_swapped": (
+            "x and y are swapped: the order is (cx, cy, w, h)",
+            "x와 y가 뒤바뀌었다: 순서는 (cx, cy, w, h)이다",
+        ),
+        "08.convert_other": ("check each of the four columns", "네 열을 하나씩 확인하라"),
+        "08.convert_ok": (
+            "equals torchvision's box_convert on six sets, the empty one included",
+            "빈 집합을 포함한 상자 집합 여섯 개에서 torchvision의 box_convert와 같다",
+        ),
+        # exercise 3
+        "08.nms_not_indices": (
+            "give a list of box indices (ints), e.g. [0, 3]",
+            "상자 인덱스(int)의 리스트를 넣어라. 예: [0, 3]",
+        ),
+        "08.nms_empty": (
+            "NMS always keeps at least the best box; list the kept indices",
+            "NMS는 적어도 가장 좋은 상자 하나는 늘 남긴다: 남는 상자의 인덱스를 나열하라",
+        ),
+        "08.nms_range": ("box indices run from 0 to {last}", "상자 인덱스는 0부터 {last}까지다"),
+        "08.nms_repeat": (
+            "each box is kept at most once; your list repeats an index",
+            "상자는 많아야 한 번 남는다: 리스트에 같은 인덱스가 두 번 있다",
+        ),
+        "08.nms_ok": (
+            "that is the greedy walk, chain effect included",
+            "연쇄 효과까지 포함한 탐욕적 순회 그대로다",
+        ),
+        "08.nms_order": (
+            "right boxes, wrong order: list them as NMS keeps them, best first",
+            "상자는 맞지만 순서가 틀렸다: NMS가 남기는 순서대로, 가장 좋은 상자부터 나열하라",
+        ),
+        "08.nms_kept_suppressed": (
+            "you kept a box that NMS suppresses: it overlaps a higher-scoring box that NMS keeps, "
+            "with IoU above the threshold",
+            "NMS가 억제하는 상자를 남겼다: 그 상자는 NMS가 남기는 더 높은 점수의 상자와 "
+            "임계값보다 큰 IoU로 겹친다",
+        ),
+        "08.nms_dropped_best": (
+            "you dropped a box that no higher-scoring box overlaps with IoU above the threshold; "
+            "such a box is always kept (IoU must be *above* the threshold)",
+            "점수가 더 높은 어느 상자와도 IoU가 임계값을 넘게 겹치지 않는 상자를 뺐다: 그런 상자는 "
+            "늘 남는다 (IoU가 임계값을 *넘어야* 억제된다)",
+        ),
+        "08.nms_dropped_chain": (
+            "you dropped a box whose big overlaps are all with boxes that were themselves "
+            "suppressed; a suppressed box suppresses nothing",
+            "크게 겹치는 상대가 모두 이미 억제된 상자뿐인 상자를 뺐다: "
+            "억제된 상자는 아무것도 억제하지 않는다",
+        ),
+        "08.nms_other": (
+            "walk the boxes from the highest score down and try again",
+            "점수가 가장 높은 상자부터 차례로 내려가며 다시 해 보라",
+        ),
+        # exercise 4
+        "08.ap_not_a_number": (
+            "return a number (a float), not {type}",
+            "수 하나(float)를 반환해야 한다 (지금은 {type})",
+        ),
+        "08.ap_no_envelope": (
+            "this is the area under the raw zig-zag curve: make precision non-increasing first "
+            "(each point takes the best precision at any higher recall)",
+            "이것은 다듬지 않은 지그재그 곡선 아래의 넓이다: 먼저 정밀도가 증가하지 않게 만들어라 "
+            "(각 점은 그보다 높은 재현율에서의 가장 높은 정밀도를 취한다)",
+        ),
+        "08.ap_voc11": (
+            "that is VOC 2007's 11-point AP; this exercise asks for the all-point area",
+            "그것은 VOC 2007의 11점 AP다: 이 연습 문제는 모든 점을 쓰는 넓이를 묻는다",
+        ),
+        "08.ap_by_tps": (
+            "recall divides by all objects (num_gt), found or not, not by the TPs",
+            "재현율은 TP 수가 아니라, 찾았든 못 찾았든 모든 객체의 수(num_gt)로 나눈다",
+        ),
+        "08.ap_by_detections": (
+            "recall divides by the number of objects (num_gt), not of detections",
+            "재현율은 검출 수가 아니라 객체 수(num_gt)로 나눈다",
+        ),
+        "08.ap_out_of_range": ("an AP lies between 0 and 1", "AP는 0과 1 사이에 있다"),
+        "08.ap_other": (
+            "sum (recall step) × (envelope precision) over the detections where recall grows",
+            "재현율이 커지는 검출마다 (재현율 증가분) × (포락선 정밀도)를 더하라",
+        ),
+        "08.ap_ok": (
+            "equals the library's all-point AP on {n} ranked lists",
+            "순위 리스트 {n}개에서 라이브러리의 모든 점 AP와 같다",
+        ),
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,10 +231,10 @@ def check_iou_by_hand(value: object) -> Verdict:
     A number (``0.25``, ``1 / 4`` or ``Fraction(1, 4)``); compared to 3 significant digits.
     """
     if value is None:
-        return report(False, "replace None with your number, e.g. 0.25 or 1 / 4")
+        return report(False, M("08.iou_none"))
     got = _as_real(value)
     if got is None:
-        return report(False, f"give a single number, not {type(value).__name__}")
+        return report(False, M("08.iou_not_a_number", type=type(value).__name__))
     inter, area_a, area_b = _parts(*IOU_BOXES)
     expected = Fraction(inter, area_a + area_b - inter)
 
@@ -75,26 +242,18 @@ def check_iou_by_hand(value: object) -> Verdict:
         return abs(got - float(x)) <= 5e-4 * max(abs(float(x)), 1e-9) + 5e-5
 
     if near(expected):
-        return report(True, "intersection over union, both worked out")
+        return report(True, M("08.iou_ok"))
     if not 0.0 <= got <= 1.0:
-        hint = (
-            "that looks like an area in pixels², not a ratio"
-            if got > 1
-            else "an IoU is never negative: a width or height of the overlap came out "
-            "negative (clamp it at 0)"
-        )
-        return report(False, f"an IoU lies between 0 and 1; {hint}")
+        hint = M("08.iou_area") if got > 1 else M("08.iou_negative")
+        return report(False, M("08.iou_out_of_range", hint=hint))
     if near(Fraction(inter, area_a + area_b)):
-        hint = "the union counts the overlap once: area A + area B − intersection"
+        hint = M("08.iou_union_twice")
     elif near(Fraction(inter, area_a)) or near(Fraction(inter, area_b)):
-        hint = "you divided by one box's area; IoU divides by the union of both"
+        hint = M("08.iou_one_box")
     elif near(Fraction(inter, min(area_a, area_b) + max(area_a, area_b))):
-        hint = "the union counts the overlap once: area A + area B − intersection"
+        hint = M("08.iou_union_twice")
     else:
-        hint = (
-            "recompute the overlap: its width is min(right edges) − max(left edges), "
-            "its height min(bottom edges) − max(top edges)"
-        )
+        hint = M("08.iou_overlap")
     return report(False, hint)
 
 
@@ -147,35 +306,31 @@ def check_xywh_to_cxcywh(
         ok, got = call_answer(convert_fn, boxes)
         if not ok:
             return report(False, got)
-        where = f"{len(boxes)} box{'es' if len(boxes) != 1 else ''} ({boxes.dtype})"
+        where = M("08.box" if len(boxes) == 1 else "08.boxes", n=len(boxes), dtype=str(boxes.dtype))
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            return report(False, M("08.not_a_tensor", type=type(got).__name__, where=where))
         if not torch.equal(boxes, original):
-            return report(False, "your function changed its input in place; build a new tensor")
+            return report(False, M("changed_input"))
         if got.shape != boxes.shape:
-            shape = "×".join(str(s) for s in got.shape) or "a scalar"
-            return report(
-                False,
-                f"for {where} the result is {shape}; it must keep the (K, 4) shape "
-                "(torch.stack(..., dim=-1) of the four columns)",
-            )
+            shape = "×".join(str(s) for s in got.shape) or M("08.a_scalar")
+            return report(False, M("08.convert_shape", where=where, shape=shape))
         expected = box_convert(boxes, "xywh", "cxcywh")
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-4):
             continue
         x, y, w, h = boxes.unbind(-1)
         if torch.allclose(got, torch.stack((x + w, y + h, w, h), -1), atol=1e-4):
-            hint = "the centre is half a width right of the left edge, not a whole width"
+            hint = M("08.convert_whole_width")
         elif torch.allclose(got, boxes, atol=1e-4):
-            hint = "the boxes came back unchanged: the first two numbers must become the centre"
+            hint = M("08.convert_unchanged")
         elif torch.allclose(got, torch.stack((x + w / 2, y + h / 2, x + w, y + h), -1), atol=1e-4):
-            hint = "the last two numbers stay the width and height, not the far corner"
+            hint = M("08.convert_corner")
         elif torch.allclose(got, torch.stack((y + h / 2, x + w / 2, h, w), -1), atol=1e-4):
-            hint = "x and y are swapped: the order is (cx, cy, w, h)"
+            hint = M("08.convert_swapped")
         else:
-            hint = "check each of the four columns"
-        return report(False, f"wrong for {where}: {hint}")
-    return report(True, "equals torchvision's box_convert on six sets, the empty one included")
+            hint = M("08.convert_other")
+        return report(False, M("08.wrong_for", where=where, hint=hint))
+    return report(True, M("08.convert_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,42 +374,30 @@ def check_nms_kept(kept: object) -> Verdict:
     """
     indices = _as_indices(kept)
     if indices is None:
-        return report(False, "give a list of box indices (ints), e.g. [0, 3]")
+        return report(False, M("08.nms_not_indices"))
     if not indices:
-        return report(False, "NMS always keeps at least the best box; list the kept indices")
+        return report(False, M("08.nms_empty"))
     n = len(NMS_BOXES)
     if any(not 0 <= i < n for i in indices):
-        return report(False, f"box indices run from 0 to {n - 1}")
+        return report(False, M("08.nms_range", last=n - 1))
     if len(set(indices)) != len(indices):
-        return report(False, "each box is kept at most once; your list repeats an index")
+        return report(False, M("08.nms_repeat"))
     expected = nms(NMS_BOXES, NMS_SCORES, NMS_THRESHOLD).tolist()
     if indices == expected:
-        return report(True, "that is the greedy walk, chain effect included")
+        return report(True, M("08.nms_ok"))
     if sorted(indices) == sorted(expected):
-        return report(False, "right boxes, wrong order: list them as NMS keeps them, best first")
+        return report(False, M("08.nms_order"))
     iou = box_iou(NMS_BOXES, NMS_BOXES)
     if any(i not in expected for i in indices):
-        return report(
-            False,
-            "you kept a box that NMS suppresses: it overlaps a higher-scoring box that NMS "
-            "keeps, with IoU above the threshold",
-        )
+        return report(False, M("08.nms_kept_suppressed"))
     for i in (i for i in expected if i not in indices):
         better = [
             j for j in range(n) if NMS_SCORES[j] > NMS_SCORES[i] and iou[i, j] > NMS_THRESHOLD
         ]
         if not better:
-            return report(
-                False,
-                "you dropped a box that no higher-scoring box overlaps with IoU above the "
-                "threshold; such a box is always kept (IoU must be *above* the threshold)",
-            )
-        return report(
-            False,
-            "you dropped a box whose big overlaps are all with boxes that were themselves "
-            "suppressed; a suppressed box suppresses nothing",
-        )
-    return report(False, "walk the boxes from the highest score down and try again")
+            return report(False, M("08.nms_dropped_best"))
+        return report(False, M("08.nms_dropped_chain"))
+    return report(False, M("08.nms_other"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,13 +456,14 @@ def check_average_precision(
     ``seed``: None checks the notebook's lists; an int ≥ 0 draws 30 other lists (hidden tests).
     """
     seed = check_seed(seed)
-    for flags, num_gt in _ap_cases(seed):
+    cases = _ap_cases(seed)
+    for flags, num_gt in cases:
         ok, got = call_answer(ap_fn, list(flags), num_gt)
         if not ok:
             return report(False, got)
         value = _as_real(got)
         if value is None:
-            return report(False, f"return a number (a float), not {type(got).__name__}")
+            return report(False, M("08.ap_not_a_number", type=type(got).__name__))
         scores = torch.linspace(1.0, 0.1, len(flags), dtype=torch.float64)
         precision, recall = precision_recall(scores, torch.tensor(flags), num_gt)
         expected = average_precision(recall, precision, "all")
@@ -328,22 +472,19 @@ def check_average_precision(
         where = f"is_tp={['TP' if f else 'FP' for f in flags]}, num_gt={num_gt}"
         found = max(sum(flags), 1)
         if abs(value - _raw_area(precision, recall)) <= 1e-6:
-            hint = (
-                "this is the area under the raw zig-zag curve: make precision non-increasing "
-                "first (each point takes the best precision at any higher recall)"
-            )
+            hint = M("08.ap_no_envelope")
         elif abs(value - average_precision(recall, precision, "voc11")) <= 1e-6:
-            hint = "that is VOC 2007's 11-point AP; this exercise asks for the all-point area"
+            hint = M("08.ap_voc11")
         elif abs(value - average_precision(*_curve(flags, found)[::-1], "all")) <= 1e-6:
-            hint = "recall divides by all objects (num_gt), found or not, not by the TPs"
+            hint = M("08.ap_by_tps")
         elif abs(value - average_precision(*_curve(flags, len(flags))[::-1], "all")) <= 1e-6:
-            hint = "recall divides by the number of objects (num_gt), not of detections"
+            hint = M("08.ap_by_detections")
         elif value > 1 or value < 0:
-            hint = "an AP lies between 0 and 1"
+            hint = M("08.ap_out_of_range")
         else:
-            hint = "sum (recall step) × (envelope precision) over the detections where recall grows"
-        return report(False, f"wrong for {where}: {hint}")
-    return report(True, "equals the library's all-point AP on 30 ranked lists")
+            hint = M("08.ap_other")
+        return report(False, M("08.wrong_for", where=where, hint=hint))
+    return report(True, M("08.ap_ok", n=len(cases)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import torch
 
 from course_utils.detection import box_iou, cxcywh_to_xyxy, encode_boxes, xyxy_to_cxcywh
 from course_utils.exercises import (
+    M,
     Verdict,
     call_answer,
     check_seed,
@@ -20,6 +21,7 @@ from course_utils.exercises import (
     report,
     seeded_generator,
 )
+from course_utils.i18n import define
 
 __all__ = [
     "TYPICAL_MISTAKES",
@@ -30,20 +32,165 @@ __all__ = [
 ]
 
 
+define(
+    {
+        # any exercise: a result that is not a tensor of the right shape
+        "09.not_a_tensor": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "09.result_shape": (
+            "for {where} the result is {shape}; it must be {want}",
+            "{where}에서 결과의 모양이 {shape|이다}: {want} 모양이어야 한다",
+        ),
+        "09.a_scalar": ("a scalar", "스칼라"),
+        "09.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        # exercise 1
+        "09.proposal": ("{n} proposal ({dtype})", "제안 영역 {n}개 ({dtype})"),
+        "09.proposals": ("{n} proposals ({dtype})", "제안 영역 {n}개 ({dtype})"),
+        "09.one_row_per_proposal": (
+            "{msg} (one row tx, ty, tw, th per proposal)",
+            "{msg} (제안 영역마다 tx, ty, tw, th 한 행)",
+        ),
+        "09.targets_weighted": (
+            "these are torchvision's weighted targets (×10, ×10, ×5, ×5); the exercise asks for "
+            "the paper's unweighted ones",
+            "이것은 torchvision의 가중 목표값(×10, ×10, ×5, ×5)이다: 이 연습 문제는 논문의 "
+            "가중치 없는 목표값을 묻는다",
+        ),
+        "09.targets_object_units": (
+            "the shifts are measured in *proposal* widths and heights, not the object's",
+            "이동량은 객체가 아니라 *제안 영역*의 너비와 높이로 잰다",
+        ),
+        "09.targets_corner": (
+            "tx and ty move the box *centre*, not its top-left corner",
+            "tx와 ty는 상자의 왼쪽 위 꼭짓점이 아니라 *중심*을 옮긴다",
+        ),
+        "09.targets_no_unit": (
+            "divide the centre shift by the proposal's width (and height): targets have no unit",
+            "중심 이동량을 제안 영역의 너비(와 높이)로 나누어라: 목표값에는 단위가 없다",
+        ),
+        "09.targets_no_log": (
+            "tw and th are *log* size ratios (so that growing and shrinking are symmetric)",
+            "tw와 th는 크기 비의 *로그*다 (커지는 것과 줄어드는 것이 대칭이 되도록)",
+        ),
+        "09.targets_sign": (
+            "tw and th have the wrong sign: the ratio is object size over proposal size",
+            "tw와 th의 부호가 틀렸다: 비율은 객체 크기 ÷ 제안 영역 크기다",
+        ),
+        "09.targets_check_size": (
+            "tx and ty are right; check tw and th",
+            "tx와 ty는 맞다: tw와 th를 확인하라",
+        ),
+        "09.targets_check_shift": (
+            "tw and th are right; check tx and ty",
+            "tw와 th는 맞다: tx와 ty를 확인하라",
+        ),
+        "09.targets_other": (
+            "check each column against the formulas in the exercise",
+            "연습 문제의 공식과 열을 하나씩 비교하라",
+        ),
+        "09.targets_ok": (
+            "equals encode_boxes with unit weights on six sets, the empty one included",
+            "빈 집합을 포함한 상자 집합 여섯 개에서 단위 가중치의 encode_boxes와 같다",
+        ),
+        # exercise 2
+        "09.box_warp": (
+            "{n} box, warp_size {warp}, context {context}",
+            "상자 {n}개, 워핑 크기 {warp}, 주변 영역 {context}",
+        ),
+        "09.boxes_warp": (
+            "{n} boxes, warp_size {warp}, context {context}",
+            "상자 {n}개, 워핑 크기 {warp}, 주변 영역 {context}",
+        ),
+        "09.context_image_pixels": (
+            "the context is measured in *warped* pixels: one warped pixel is box width ÷ "
+            "(warp_size − 2·context) image pixels, so the margin depends on the box size",
+            "주변 영역은 *워핑한* 픽셀로 잰다: 워핑한 픽셀 하나는 이미지 픽셀로 상자 너비 ÷ "
+            "(warp_size − 2·context)이므로, 여백은 상자 크기에 따라 달라진다",
+        ),
+        "09.context_outer": (
+            "after warping, the box fills warp_size − 2·context pixels, not warp_size: grow by "
+            "warp_size / (warp_size − 2·context)",
+            "워핑한 뒤 상자는 warp_size가 아니라 warp_size − 2·context 픽셀을 채운다: "
+            "warp_size / (warp_size − 2·context)배로 키워라",
+        ),
+        "09.context_unchanged": (
+            "the boxes came back unchanged: add the context",
+            "상자가 그대로 돌아왔다: 주변 영역을 더하라",
+        ),
+        "09.context_corner": (
+            "grow the box about its centre, not from its top-left corner",
+            "상자를 왼쪽 위 꼭짓점이 아니라 중심을 기준으로 키워라",
+        ),
+        "09.context_other": (
+            "the region keeps the box's centre; only its width and height grow",
+            "영역은 상자의 중심을 그대로 둔다: 너비와 높이만 커진다",
+        ),
+        "09.context_ok": (
+            "the same region RCNN.warp cuts out, for three warp sizes",
+            "워핑 크기 세 가지에서 RCNN.warp가 잘라 내는 영역과 같다",
+        ),
+        # exercise 3
+        "09.proposals_objects": ("{n} proposals and {m} objects", "제안 영역 {n}개와 객체 {m}개"),
+        "09.labels_per_object": (
+            "for {where} you returned one value per object; return one label per proposal",
+            "{where}에서 객체마다 값 하나를 반환했다: 제안 영역마다 레이블 하나를 반환하라",
+        ),
+        "09.one_label_per_proposal": (
+            "{msg} (one label per proposal)",
+            "{msg} (제안 영역마다 레이블 하나)",
+        ),
+        "09.labels_float": (
+            "return integer class labels (torch.int64), not floats",
+            "실수가 아니라 정수 클래스 레이블(torch.int64)을 반환하라",
+        ),
+        "09.labels_strict": (
+            "an IoU of exactly 0.5 counts as an object (≥, not >)",
+            "IoU가 정확히 0.5여도 객체로 센다 (> 대신 ≥)",
+        ),
+        "09.labels_index": (
+            "return the object's class label, not its index",
+            "객체의 인덱스가 아니라 클래스 레이블을 반환하라",
+        ),
+        "09.labels_first": (
+            "when several objects overlap by ≥ 0.5, take the one with the highest IoU",
+            "여러 객체가 0.5 이상 겹치면 IoU가 가장 높은 객체를 택하라",
+        ),
+        "09.labels_minus_one": (
+            "background is label 0 (not −1)",
+            "배경은 레이블 0이다 (−1이 아니다)",
+        ),
+        "09.labels_no_objects": (
+            "an image without objects: every proposal is background (0)",
+            "객체가 없는 이미지: 모든 제안 영역이 배경(0)이다",
+        ),
+        "09.labels_other": (
+            "compare each proposal with every object (IoU), keep the best",
+            "제안 영역마다 모든 객체와 비교하고(IoU), 가장 좋은 객체를 택하라",
+        ),
+        "09.labels_ok": (
+            "the labelling rule of sample_proposals, edge cases included",
+            "까다로운 경우를 포함해 sample_proposals의 레이블 규칙과 같다",
+        ),
+    }
+)
+
+
 def _random_boxes(k: int, g: torch.Generator, size: float = 128.0) -> torch.Tensor:
     corner = torch.rand(k, 2, generator=g, dtype=torch.float64) * (size - 40)
     wh = torch.rand(k, 2, generator=g, dtype=torch.float64) * 36 + 4
     return torch.cat((corner, corner + wh), dim=1)
 
 
-def _check_tensor_result(got: object, like: torch.Tensor, where: str) -> str | None:
+def _check_tensor_result(got: object, like: torch.Tensor, where: M) -> M | None:
     """A message when ``got`` is not a tensor shaped like ``like``; None when it is."""
     if not isinstance(got, torch.Tensor):
-        return f"return a tensor, not {type(got).__name__} (for {where})"
+        return M("09.not_a_tensor", type=type(got).__name__, where=where)
     if got.shape != like.shape:
-        shape = "×".join(str(s) for s in got.shape) or "a scalar"
-        want = "×".join(str(s) for s in like.shape) or "a scalar"
-        return f"for {where} the result is {shape}; it must be {want}"
+        shape = "×".join(str(s) for s in got.shape) or M("09.a_scalar")
+        want = "×".join(str(s) for s in like.shape) or M("09.a_scalar")
+        return M("09.result_shape", where=where, shape=shape, want=want)
     return None
 
 
@@ -108,12 +255,13 @@ def check_regression_targets(
         ok, got = call_answer(targets_fn, proposals, gt)
         if not ok:
             return report(False, got)
-        where = f"{len(proposals)} proposal{'s' if len(proposals) != 1 else ''} ({proposals.dtype})"
+        n = len(proposals)
+        where = M("09.proposal" if n == 1 else "09.proposals", n=n, dtype=str(proposals.dtype))
         problem = _check_tensor_result(got, proposals, where)
         if problem:
-            return report(False, problem + " (one row tx, ty, tw, th per proposal)")
+            return report(False, M("09.one_row_per_proposal", msg=problem))
         if not (torch.equal(proposals, originals[0]) and torch.equal(gt, originals[1])):
-            return report(False, "your function changed its input in place; build a new tensor")
+            return report(False, M("changed_input"))
         expected = encode_boxes(proposals, gt, weights=(1.0, 1.0, 1.0, 1.0))
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-4, rtol=1e-4):
@@ -121,30 +269,25 @@ def check_regression_targets(
         p, q = xyxy_to_cxcywh(proposals), xyxy_to_cxcywh(gt.to(proposals.dtype))
         close = lambda a, b: torch.allclose(a, b, atol=1e-4, rtol=1e-4)  # noqa: E731
         if close(got, encode_boxes(proposals, gt)):
-            hint = (
-                "these are torchvision's weighted targets (×10, ×10, ×5, ×5); the exercise asks "
-                "for the paper's unweighted ones"
-            )
+            hint = M("09.targets_weighted")
         elif close(got[:, :2], (q[:, :2] - p[:, :2]) / q[:, 2:]):
-            hint = "the shifts are measured in *proposal* widths and heights, not the object's"
+            hint = M("09.targets_object_units")
         elif close(got[:, :2], (gt.to(p.dtype)[:, :2] - proposals[:, :2]) / p[:, 2:]):
-            hint = "tx and ty move the box *centre*, not its top-left corner"
+            hint = M("09.targets_corner")
         elif close(got[:, :2], (q[:, :2] - p[:, :2])):
-            hint = (
-                "divide the centre shift by the proposal's width (and height): targets have no unit"
-            )
+            hint = M("09.targets_no_unit")
         elif close(got[:, :2], expected[:, :2]) and close(got[:, 2:], q[:, 2:] / p[:, 2:]):
-            hint = "tw and th are *log* size ratios (so that growing and shrinking are symmetric)"
+            hint = M("09.targets_no_log")
         elif close(got[:, :2], expected[:, :2]) and close(got[:, 2:], -expected[:, 2:]):
-            hint = "tw and th have the wrong sign: the ratio is object size over proposal size"
+            hint = M("09.targets_sign")
         elif close(got[:, :2], expected[:, :2]):
-            hint = "tx and ty are right; check tw and th"
+            hint = M("09.targets_check_size")
         elif close(got[:, 2:], expected[:, 2:]):
-            hint = "tw and th are right; check tx and ty"
+            hint = M("09.targets_check_shift")
         else:
-            hint = "check each column against the formulas in the exercise"
-        return report(False, f"wrong for {where}: {hint}")
-    return report(True, "equals encode_boxes with unit weights on six sets, the empty one included")
+            hint = M("09.targets_other")
+        return report(False, M("09.wrong_for", where=where, hint=hint))
+    return report(True, M("09.targets_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +331,7 @@ def _drawn_context_cases(seed: int) -> list[tuple[torch.Tensor, int, int]]:
     ]
 
 
-def _context_hint(got: torch.Tensor, boxes: torch.Tensor, warp: int, ctx: int) -> str:
+def _context_hint(got: torch.Tensor, boxes: torch.Tensor, warp: int, ctx: int) -> M:
     """The usual mistake a wrong context region looks like."""
 
     def close(a: torch.Tensor) -> bool:
@@ -201,21 +344,15 @@ def _context_hint(got: torch.Tensor, boxes: torch.Tensor, warp: int, ctx: int) -
 
     pad = torch.tensor([-ctx, -ctx, ctx, ctx], dtype=boxes.dtype)
     if close(boxes + pad):
-        hint = (
-            "the context is measured in *warped* pixels: one warped pixel is box width ÷ "
-            "(warp_size − 2·context) image pixels, so the margin depends on the box size"
-        )
+        hint = M("09.context_image_pixels")
     elif close(grown((warp + 2 * ctx) / warp)):
-        hint = (
-            "after warping, the box fills warp_size − 2·context pixels, not warp_size: "
-            "grow by warp_size / (warp_size − 2·context)"
-        )
+        hint = M("09.context_outer")
     elif ctx and close(boxes):
-        hint = "the boxes came back unchanged: add the context"
+        hint = M("09.context_unchanged")
     elif close(torch.cat((boxes[:, :2], boxes[:, :2] + c[:, 2:] * warp / (warp - 2 * ctx)), 1)):
-        hint = "grow the box about its centre, not from its top-left corner"
+        hint = M("09.context_corner")
     else:
-        hint = "the region keeps the box's centre; only its width and height grow"
+        hint = M("09.context_other")
     return hint
 
 
@@ -237,20 +374,20 @@ def check_context_box(
         ok, got = call_answer(context_fn, boxes, warp, ctx)
         if not ok:
             return report(False, got)
-        where = (
-            f"{len(boxes)} box{'es' if len(boxes) != 1 else ''}, warp_size {warp}, context {ctx}"
-        )
+        key = "09.box_warp" if len(boxes) == 1 else "09.boxes_warp"
+        where = M(key, n=len(boxes), warp=warp, context=ctx)
         problem = _check_tensor_result(got, boxes, where)
         if problem:
             return report(False, problem)
         if not torch.equal(boxes, original):
-            return report(False, "your function changed its input in place; build a new tensor")
+            return report(False, M("changed_input"))
         expected = context_box_reference(boxes, warp, ctx)
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-3, rtol=1e-4):
             continue
-        return report(False, f"wrong for {where}: {_context_hint(got, boxes, warp, ctx)}")
-    return report(True, "the same region RCNN.warp cuts out, for three warp sizes")
+        hint = _context_hint(got, boxes, warp, ctx)
+        return report(False, M("09.wrong_for", where=where, hint=hint))
+    return report(True, M("09.context_ok"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,18 +483,15 @@ def check_proposal_labels(
         ok, got = call_answer(label_fn, proposals.clone(), gt.clone(), gt_labels.clone())
         if not ok:
             return report(False, got)
-        where = f"{len(proposals)} proposals and {len(gt)} objects"
+        where = M("09.proposals_objects", n=len(proposals), m=len(gt))
         expected = _label_reference(proposals, gt, gt_labels)
         if isinstance(got, torch.Tensor) and got.shape == (len(gt),) and len(gt) != len(proposals):
-            return report(
-                False,
-                f"for {where} you returned one value per object; return one label per proposal",
-            )
+            return report(False, M("09.labels_per_object", where=where))
         problem = _check_tensor_result(got, expected, where)
         if problem:
-            return report(False, problem + " (one label per proposal)")
+            return report(False, M("09.one_label_per_proposal", msg=problem))
         if got.is_floating_point():
-            return report(False, "return integer class labels (torch.int64), not floats")
+            return report(False, M("09.labels_float"))
         got = got.long()
         if torch.equal(got, expected):
             continue
@@ -365,31 +499,25 @@ def check_proposal_labels(
         if len(gt):
             best_iou, best = iou.max(dim=0)
             if torch.equal(got, torch.where(best_iou > 0.5, gt_labels[best], 0)):
-                return report(
-                    False,
-                    f"wrong for {where}: an IoU of exactly 0.5 counts as an object (≥, not >)",
-                )
+                hint = M("09.labels_strict")
+                return report(False, M("09.wrong_for", where=where, hint=hint))
             if torch.equal(got, torch.where(best_iou >= 0.5, best, -1)) or torch.equal(
                 got, torch.where(best_iou >= 0.5, best, 0)
             ):
-                return report(
-                    False, f"wrong for {where}: return the object's class label, not its index"
-                )
+                hint = M("09.labels_index")
+                return report(False, M("09.wrong_for", where=where, hint=hint))
             first = torch.where((iou >= 0.5).any(0), gt_labels[(iou >= 0.5).int().argmax(0)], 0)
             if torch.equal(got, first):
-                return report(
-                    False,
-                    f"wrong for {where}: when several objects overlap by ≥ 0.5, take the one with the highest IoU",
-                )
+                hint = M("09.labels_first")
+                return report(False, M("09.wrong_for", where=where, hint=hint))
         if bool((got < 0).any()):
-            return report(False, f"wrong for {where}: background is label 0 (not −1)")
+            hint = M("09.labels_minus_one")
+            return report(False, M("09.wrong_for", where=where, hint=hint))
         if not len(gt):
-            return report(False, "an image without objects: every proposal is background (0)")
-        return report(
-            False,
-            f"wrong for {where}: compare each proposal with every object (IoU), keep the best",
-        )
-    return report(True, "the labelling rule of sample_proposals, edge cases included")
+            return report(False, M("09.labels_no_objects"))
+        hint = M("09.labels_other")
+        return report(False, M("09.wrong_for", where=where, hint=hint))
+    return report(True, M("09.labels_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

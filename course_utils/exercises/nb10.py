@@ -18,6 +18,8 @@ from torchvision.ops import roi_pool
 
 from course_utils.detection.roi_heads import box_head_loss
 from course_utils.exercises import (
+    M,
+    Message,
     Verdict,
     call_answer,
     check_seed,
@@ -25,6 +27,7 @@ from course_utils.exercises import (
     report,
     seeded_generator,
 )
+from course_utils.i18n import define
 
 __all__ = [
     "ROI_PROPOSAL",
@@ -34,6 +37,163 @@ __all__ = [
     "check_roi_pool_one",
     "check_multitask_loss",
 ]
+
+define(
+    {
+        "10.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        # exercise 1
+        "10.cells_none": (
+            "replace None with four whole numbers (x1, y1, x2, y2) in cells",
+            "cells의 None을 정수 네 개 (x1, y1, x2, y2)로 바꿔라",
+        ),
+        "10.cells_not_four": (
+            "give four numbers: (first column, first row, last column, last row)",
+            "수 네 개를 넣어라: (첫 열, 첫 행, 마지막 열, 마지막 행)",
+        ),
+        "10.cells_unrounded": (
+            "the projection is right; now round to whole cells",
+            "투영은 맞다: 이제 정수 셀로 반올림하라",
+        ),
+        "10.cells_not_whole": (
+            "cells are whole numbers: project the box, then round",
+            "셀 좌표는 정수다: 상자를 투영한 뒤 반올림하라",
+        ),
+        "10.cells_pixels": (
+            "these are image pixels: map the box onto the feature map first",
+            "이것은 이미지 픽셀이다: 먼저 상자를 특징 맵 위로 옮겨라",
+        ),
+        "10.cells_order": (
+            "the order is (x1, y1, x2, y2): columns first, then rows",
+            "순서는 (x1, y1, x2, y2)이다: 열이 먼저, 그다음 행",
+        ),
+        "10.cells_floor": (
+            "you rounded down (floor); RoI pooling rounds to the nearest cell",
+            "내림(floor)했다: RoI 풀링은 가장 가까운 셀로 반올림한다",
+        ),
+        "10.cells_ceil": (
+            "you rounded up (ceil); RoI pooling rounds to the nearest cell",
+            "올림(ceil)했다: RoI 풀링은 가장 가까운 셀로 반올림한다",
+        ),
+        "10.cells_python_round": (
+            "Python's round() sends a half to the even neighbour; the kernel (C's round) sends "
+            "halves away from zero",
+            "파이썬의 round()는 0.5를 짝수 쪽으로 보낸다: 커널(C의 round)은 0에서 먼 쪽으로 보낸다",
+        ),
+        "10.cells_times_stride": (
+            "the stride shrinks the image: divide by it (spatial scale 1/stride)",
+            "스트라이드만큼 이미지가 줄어든다: 스트라이드로 나누어라 (공간 배율 1/stride)",
+        ),
+        "10.cells_other": (
+            "divide each coordinate by the stride, then round to the nearest cell",
+            "각 좌표를 스트라이드로 나눈 뒤 가장 가까운 셀로 반올림하라",
+        ),
+        "10.cells_ok": (
+            "scaled by 1/stride, then rounded halves away from zero, as the kernel",
+            "커널과 똑같이 1/stride배로 줄인 뒤, 0.5는 0에서 먼 쪽으로 반올림했다",
+        ),
+        # exercise 2
+        "10.pool_where": (
+            "box {box} on a {h}×{w} map, scale {scale:g}, output {out}×{out}",
+            "{h}×{w} 맵 위의 상자 {box}, 배율 {scale:g}, 출력 {out}×{out}",
+        ),
+        "10.pool_not_a_tensor": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "10.pool_shape": (
+            "for {where} the result is {shape}; it must be {out}×{out}",
+            "{where}에서 결과의 모양이 {shape|이다}: {out}×{out} 모양이어야 한다",
+        ),
+        "10.a_scalar": ("a scalar", "스칼라"),
+        "10.pool_mean": (
+            "RoI *max* pooling: take the largest value of each bin, not the mean",
+            "RoI *최대* 풀링이다: 빈마다 평균이 아니라 가장 큰 값을 취하라",
+        ),
+        "10.pool_floor": (
+            "project the box with rounding to the *nearest* cell, not down (floor)",
+            "상자를 투영할 때 내림(floor)이 아니라 *가장 가까운* 셀로 반올림하라",
+        ),
+        "10.pool_python_round": (
+            "round halves away from zero (as C's round), not to even (Python's round)",
+            "0.5는 짝수 쪽(파이썬의 round)이 아니라 0에서 먼 쪽(C의 round)으로 반올림하라",
+        ),
+        "10.pool_plus_one": (
+            "the region includes its last cell: it spans x2 − x1 + 1 cells (and y2 − y1 + 1)",
+            "영역은 마지막 셀까지 포함한다: x2 − x1 + 1개 셀에 걸친다 (y2 − y1 + 1도 마찬가지)",
+        ),
+        "10.pool_bins": (
+            "a bin ends at ceil((i + 1)·bin): neighbouring bins may share a cell",
+            "빈은 ceil((i + 1)·bin)에서 끝난다: 이웃한 빈이 셀을 함께 쓸 수 있다",
+        ),
+        "10.pool_scale": (
+            "multiply the box by spatial_scale to map image pixels onto the feature map",
+            "이미지 픽셀을 특징 맵 위로 옮기려면 상자에 spatial_scale을 곱하라",
+        ),
+        "10.pool_other": (
+            "compare bin by bin with torchvision.ops.roi_pool on a small map",
+            "작은 맵에서 torchvision.ops.roi_pool과 빈마다 비교하라",
+        ),
+        "10.pool_ok": (
+            "equals torchvision.ops.roi_pool on {n} regions, edge cases included",
+            "까다로운 경우를 포함한 영역 {n}개에서 torchvision.ops.roi_pool과 같다",
+        ),
+        # exercise 3
+        "10.loss_where": (
+            "{regions} regions, {objects} of them objects",
+            "영역 {regions}개, 그중 객체 {objects}개",
+        ),
+        "10.loss_not_scalar": (
+            "return one number (a 0-d tensor), not a tensor of shape {shape}",
+            "모양이 {shape}인 텐서가 아니라 수 하나(0차원 텐서)를 반환하라",
+        ),
+        "10.loss_not_a_number": (
+            "return a number, not {type}",
+            "수를 반환해야 한다 (지금은 {type})",
+        ),
+        "10.loss_background": (
+            "background regions have no box target: the box term sums over object regions only "
+            "([u ≥ 1])",
+            "배경 영역에는 상자 목표값이 없다: 상자 항은 객체 영역에서만 더한다 ([u ≥ 1])",
+        ),
+        "10.loss_per_object": (
+            "divide the box term by the number of *all* sampled regions, not of object regions",
+            "상자 항은 객체 영역의 수가 아니라 표본으로 뽑은 *모든* 영역의 수로 나누어라",
+        ),
+        "10.loss_beta": (
+            "smooth L1 here has β = 1/9 (quadratic only for |x| < 1/9)",
+            "여기서 스무스 L1 손실은 β = 1/9이다 (|x| < 1/9에서만 이차식)",
+        ),
+        "10.loss_l1": (
+            "smooth L1 is quadratic near zero: 0.5·x²/β for |x| < β, |x| − 0.5·β beyond",
+            "스무스 L1 손실은 0 근처에서 이차식이다: |x| < β이면 0.5·x²/β, 그 밖에서는 |x| − 0.5·β",
+        ),
+        "10.loss_l2": (
+            "the box term is smooth L1, not squared error (which outliers dominate)",
+            "상자 항은 제곱 오차(이상치가 좌우한다)가 아니라 스무스 L1 손실이다",
+        ),
+        "10.loss_first_four": (
+            "use each region's deltas for its *true* class (columns 4u … 4u + 3), not the first four",
+            "영역마다 앞의 네 개가 아니라 *정답* 클래스의 변위(열 4u … 4u + 3)를 써라",
+        ),
+        "10.loss_no_box": ("add the box-regression term", "경계 상자 회귀 항을 더하라"),
+        "10.loss_no_class": (
+            "add the classification term (cross-entropy)",
+            "분류 항(교차 엔트로피)을 더하라",
+        ),
+        "10.loss_ce_sum": (
+            "average the cross-entropy over the regions (mean, not sum)",
+            "교차 엔트로피를 영역에 대해 평균하라 (합이 아니라 평균)",
+        ),
+        "10.loss_other": (
+            "write the two terms separately and check each",
+            "두 항을 따로 써서 각각 확인하라",
+        ),
+        "10.loss_ok": (
+            "equals box_head_loss on four batches, one without objects",
+            "객체가 없는 배치 하나를 포함한 배치 네 개에서 box_head_loss와 같다",
+        ),
+    }
+)
 
 # ---------------------------------------------------------------------------------------------
 # exercise 1: which feature-map cells does a proposal cover?
@@ -65,35 +225,31 @@ def check_roi_cells(cells: object) -> Verdict:
     """Exercise 1: ``cells`` = (first column, first row, last column, last row) of the
     feature-map cells RoI max pooling uses for ``ROI_PROPOSAL`` at stride ``ROI_STRIDE``."""
     if cells is None:
-        return report(False, "replace None with four whole numbers (x1, y1, x2, y2) in cells")
+        return report(False, M("10.cells_none"))
     got = _as_four_numbers(cells)
     if got is None:
-        return report(False, "give four numbers: (first column, first row, last column, last row)")
+        return report(False, M("10.cells_not_four"))
     scaled = [v / ROI_STRIDE for v in ROI_PROPOSAL]
     expected = [_c_round(v) for v in scaled]
     if got == expected:
-        return report(True, "scaled by 1/stride, then rounded halves away from zero, as the kernel")
+        return report(True, M("10.cells_ok"))
     if any(v != int(v) for v in got):
         if got == scaled:
-            return report(False, "the projection is right; now round to whole cells")
-        return report(False, "cells are whole numbers: project the box, then round")
+            return report(False, M("10.cells_unrounded"))
+        return report(False, M("10.cells_not_whole"))
     if got == list(ROI_PROPOSAL):
-        return report(False, "these are image pixels: map the box onto the feature map first")
+        return report(False, M("10.cells_pixels"))
     if got == [expected[1], expected[0], expected[3], expected[2]]:
-        return report(False, "the order is (x1, y1, x2, y2): columns first, then rows")
+        return report(False, M("10.cells_order"))
     if got == [math.floor(v) for v in scaled]:
-        return report(False, "you rounded down (floor); RoI pooling rounds to the nearest cell")
+        return report(False, M("10.cells_floor"))
     if got == [math.ceil(v) for v in scaled]:
-        return report(False, "you rounded up (ceil); RoI pooling rounds to the nearest cell")
+        return report(False, M("10.cells_ceil"))
     if got == [round(v) for v in scaled]:
-        return report(
-            False,
-            "Python's round() sends a half to the even neighbour; the kernel (C's round) sends "
-            "halves away from zero",
-        )
+        return report(False, M("10.cells_python_round"))
     if got == [_c_round(v * ROI_STRIDE) for v in ROI_PROPOSAL]:
-        return report(False, "the stride shrinks the image: divide by it (spatial scale 1/stride)")
-    return report(False, "divide each coordinate by the stride, then round to the nearest cell")
+        return report(False, M("10.cells_times_stride"))
+    return report(False, M("10.cells_other"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,17 +364,19 @@ def check_roi_pool_one(
     ``seed``: None checks the notebook's cases; an int ≥ 0 draws other maps, regions, output
     sizes and scales (hidden tests).
     """
-    seed = check_seed(seed)
-    for feature, box, out, scale in _pool_cases(seed):
+    cases = _pool_cases(check_seed(seed))
+    for feature, box, out, scale in cases:
         ok, got = call_answer(pool_fn, feature.clone(), box.clone(), out, scale)
         if not ok:
             return report(False, got)
-        where = f"box {[round(v, 1) for v in box.tolist()]} on a {feature.shape[0]}×{feature.shape[1]} map, scale {scale:g}, output {out}×{out}"
+        height, width = feature.shape
+        box_text = str([round(v, 1) for v in box.tolist()])
+        where = M("10.pool_where", box=box_text, h=height, w=width, scale=scale, out=out)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, not {type(got).__name__} (for {where})")
+            return report(False, M("10.pool_not_a_tensor", type=type(got).__name__, where=where))
         if tuple(got.shape) != (out, out):
-            shape = "×".join(str(s) for s in got.shape) or "a scalar"
-            return report(False, f"for {where} the result is {shape}; it must be {out}×{out}")
+            shape = "×".join(str(s) for s in got.shape) or M("10.a_scalar")
+            return report(False, M("10.pool_shape", where=where, shape=shape, out=out))
         expected = roi_pool(feature[None, None], [box[None]], out, scale)[0, 0]
         got = got.to(expected.dtype)
         if torch.equal(got, expected):
@@ -228,21 +386,21 @@ def check_roi_pool_one(
             return torch.equal(got, _roi_pool_variant(feature, box, out, scale, **knobs))  # noqa: B023
 
         if same(reduce="mean"):
-            hint = "RoI *max* pooling: take the largest value of each bin, not the mean"
+            hint = M("10.pool_mean")
         elif same(rounding=math.floor):
-            hint = "project the box with rounding to the *nearest* cell, not down (floor)"
+            hint = M("10.pool_floor")
         elif same(rounding=lambda v: int(round(v))):
-            hint = "round halves away from zero (as C's round), not to even (Python's round)"
+            hint = M("10.pool_python_round")
         elif same(plus_one=0):
-            hint = "the region includes its last cell: it spans x2 − x1 + 1 cells (and y2 − y1 + 1)"
+            hint = M("10.pool_plus_one")
         elif same(edges="floor-floor"):
-            hint = "a bin ends at ceil((i + 1)·bin): neighbouring bins may share a cell"
+            hint = M("10.pool_bins")
         elif scale != 1 and torch.equal(got, _roi_pool_variant(feature, box, out, 1.0)):
-            hint = "multiply the box by spatial_scale to map image pixels onto the feature map"
+            hint = M("10.pool_scale")
         else:
-            hint = "compare bin by bin with torchvision.ops.roi_pool on a small map"
-        return report(False, f"wrong for {where}: {hint}")
-    return report(True, "equals torchvision.ops.roi_pool on 20 regions, edge cases included")
+            hint = M("10.pool_other")
+        return report(False, M("10.wrong_for", where=where, hint=hint))
+    return report(True, M("10.pool_ok", n=len(cases)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +445,7 @@ def _drawn_loss_cases(seed: int) -> list[_LossCase]:
     return cases
 
 
-def _loss_variants(logits, deltas, labels, targets) -> dict[str, float]:
+def _loss_variants(logits, deltas, labels, targets) -> dict[Message, float]:
     """The usual wrong multi-task losses, by the hint they deserve."""
     ce = F.cross_entropy(logits, labels)
     n = len(labels)
@@ -307,27 +465,15 @@ def _loss_variants(logits, deltas, labels, targets) -> dict[str, float]:
 
     right_box = box(true_cls, fg)
     return {
-        "background regions have no box target: the box term sums over object regions "
-        "only ([u ≥ 1])": float(ce + box(true_cls, torch.ones_like(fg))),
-        "divide the box term by the number of *all* sampled regions, not of object regions": float(
-            ce + box(true_cls, fg, denom=max(1, int(fg.sum())))
-        ),
-        "smooth L1 here has β = 1/9 (quadratic only for |x| < 1/9)": float(
-            ce + box(true_cls, fg, beta=1.0)
-        ),
-        "smooth L1 is quadratic near zero: 0.5·x²/β for |x| < β, |x| − 0.5·β beyond": float(
-            ce + box(true_cls, fg, kind="l1")
-        ),
-        "the box term is smooth L1, not squared error (which outliers dominate)": float(
-            ce + box(true_cls, fg, kind="l2")
-        ),
-        "use each region's deltas for its *true* class (columns 4u … 4u + 3), not the "
-        "first four": float(ce + box(deltas[:, :4], fg)),
-        "add the box-regression term": float(ce),
-        "add the classification term (cross-entropy)": float(right_box),
-        "average the cross-entropy over the regions (mean, not sum)": float(
-            F.cross_entropy(logits, labels, reduction="sum") + right_box
-        ),
+        M("10.loss_background"): float(ce + box(true_cls, torch.ones_like(fg))),
+        M("10.loss_per_object"): float(ce + box(true_cls, fg, denom=max(1, int(fg.sum())))),
+        M("10.loss_beta"): float(ce + box(true_cls, fg, beta=1.0)),
+        M("10.loss_l1"): float(ce + box(true_cls, fg, kind="l1")),
+        M("10.loss_l2"): float(ce + box(true_cls, fg, kind="l2")),
+        M("10.loss_first_four"): float(ce + box(deltas[:, :4], fg)),
+        M("10.loss_no_box"): float(ce),
+        M("10.loss_no_class"): float(right_box),
+        M("10.loss_ce_sum"): float(F.cross_entropy(logits, labels, reduction="sum") + right_box),
     }
 
 
@@ -348,24 +494,21 @@ def check_multitask_loss(loss_fn: Callable[..., object], *, seed: int | None = N
         ok, got = call_answer(loss_fn, *args)
         if not ok:
             return report(False, got)
-        where = f"{len(labels)} regions, {int((labels > 0).sum())} of them objects"
+        where = M("10.loss_where", regions=len(labels), objects=int((labels > 0).sum()))
         if isinstance(got, torch.Tensor):
             if got.numel() != 1:
-                return report(
-                    False,
-                    f"return one number (a 0-d tensor), not a tensor of shape {tuple(got.shape)}",
-                )
+                return report(False, M("10.loss_not_scalar", shape=str(tuple(got.shape))))
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            return report(False, f"return a number, not {type(got).__name__}")
+            return report(False, M("10.loss_not_a_number", type=type(got).__name__))
         expected = float(sum(box_head_loss(logits, deltas, labels, targets)))
         if abs(got - expected) <= 1e-5 * max(1.0, abs(expected)):
             continue
         for hint, value in _loss_variants(logits, deltas, labels, targets).items():
             if abs(got - value) <= 1e-5 * max(1.0, abs(value)):
-                return report(False, f"wrong for {where}: {hint}")
-        return report(False, f"wrong for {where}: write the two terms separately and check each")
-    return report(True, "equals box_head_loss on four batches, one without objects")
+                return report(False, M("10.wrong_for", where=where, hint=hint))
+        return report(False, M("10.wrong_for", where=where, hint=M("10.loss_other")))
+    return report(True, M("10.loss_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from course_utils.detection import (
     proposal_recall,
 )
 from course_utils.exercises import (
+    M,
+    Message,
     Verdict,
     call_answer,
     check_seed,
@@ -27,14 +29,158 @@ from course_utils.exercises import (
     report,
     seeded_generator,
 )
+from course_utils.i18n import define
 
 __all__ = ["TYPICAL_MISTAKES", "check_cell_anchors", "check_label_anchors", "check_recall_at_k"]
 
+define(
+    {
+        "11.not_a_tensor": (
+            "return a tensor, not {type} ({where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "11.for": ("for {where}: {hint}", "{where}에서: {hint}"),
+        "11.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        # exercise 1
+        "11.anchors_where": ("sizes {sizes}, ratios {ratios}", "크기 {sizes}, 종횡비 {ratios}"),
+        "11.anchors_shape": (
+            "for {where} you returned {shape}; one row (x1, y1, x2, y2) per anchor: "
+            "len(sizes) · len(ratios) rows",
+            "{where}에서 반환한 모양이 {shape|이다}: 앵커마다 (x1, y1, x2, y2) 한 행, "
+            "모두 len(sizes) · len(ratios)개 행이어야 한다",
+        ),
+        "11.a_scalar": ("a scalar", "스칼라"),
+        "11.almost": ("almost, for {where}: {hint}", "{where}에서 거의 맞다: {hint}"),
+        "11.anchors_unrounded": (
+            "round the corners to whole pixels (torch.round), as torchvision does",
+            "torchvision처럼 꼭짓점을 정수 픽셀로 반올림하라 (torch.round)",
+        ),
+        "11.anchors_inverted": (
+            "height and width are swapped: aspect ratio means height / width",
+            "높이와 너비가 뒤바뀌었다: 종횡비는 높이 / 너비다",
+        ),
+        "11.anchors_size_major": (
+            "right anchors, wrong order: ratio-major (all sizes of the first ratio, then the next "
+            "ratio)",
+            "앵커는 맞지만 순서가 틀렸다: 종횡비 우선 (첫 종횡비의 모든 크기, 그다음 종횡비)",
+        ),
+        "11.anchors_no_sqrt": (
+            "the area must stay size² for every ratio: scale the height by √ratio and divide the "
+            "width by √ratio",
+            "넓이는 종횡비와 상관없이 늘 size²이어야 한다: 높이에 √ratio를 곱하고 너비는 "
+            "√ratio로 나누어라",
+        ),
+        "11.anchors_full": (
+            "the box reaches half a width to each side of the centre, not a whole one",
+            "상자는 중심에서 양쪽으로 너비 전체가 아니라 너비의 절반만큼 뻗는다",
+        ),
+        "11.anchors_corner": (
+            "the anchors are centred on (0, 0): x1 = −w/2, x2 = +w/2",
+            "앵커의 중심은 (0, 0)이다: x1 = −w/2, x2 = +w/2",
+        ),
+        "11.anchors_other": (
+            "for each ratio r and size s, h = s·√r, w = s/√r, box (−w/2, −h/2, w/2, h/2)",
+            "종횡비 r, 크기 s마다 h = s·√r, w = s/√r, 상자 (−w/2, −h/2, w/2, h/2)",
+        ),
+        "11.anchors_ok": (
+            "equals base_anchors for {n} settings, the paper's too",
+            "논문의 설정을 포함한 {n}가지 설정에서 base_anchors와 같다",
+        ),
+        # exercise 2
+        "11.labels_where": (
+            "{anchors} anchors, {objects} objects",
+            "앵커 {anchors}개, 객체 {objects}개",
+        ),
+        "11.labels_where_one": ("{anchors} anchors, 1 object", "앵커 {anchors}개, 객체 1개"),
+        "11.labels_shape": (
+            "for {where} return one label per anchor, shape ({n},)",
+            "{where}에서 앵커마다 레이블 하나를 반환하라: 모양 ({n},)",
+        ),
+        "11.labels_no_objects": (
+            "an image without objects: every anchor is background (0)",
+            "객체가 없는 이미지: 모든 앵커가 배경(0)이다",
+        ),
+        "11.labels_values": (
+            "labels are 1, 0 or −1; you returned {got}",
+            "레이블은 1, 0, −1 중 하나다 (지금 반환한 값은 {got})",
+        ),
+        "11.labels_no_low_quality": (
+            "an object whose best anchor has IoU below 0.7 gets no positive anchor; also make "
+            "each object's best anchor(s) positive",
+            "가장 좋은 앵커의 IoU가 0.7보다 낮은 객체는 양성 앵커를 하나도 얻지 못한다: "
+            "객체마다 가장 좋은 앵커도 양성으로 만들어라",
+        ),
+        "11.labels_middle": (
+            "anchors with best IoU from 0.3 up to 0.7 are ignored (−1), not background (IoU "
+            "exactly 0.3 is ignored too)",
+            "가장 좋은 IoU가 0.3 이상 0.7 미만인 앵커는 배경이 아니라 무시(−1)한다 "
+            "(IoU가 정확히 0.3이어도 무시한다)",
+        ),
+        "11.labels_background": (
+            "background is best IoU below 0.3 (label 0)",
+            "배경은 가장 좋은 IoU가 0.3 미만인 앵커다 (레이블 0)",
+        ),
+        "11.labels_too_many": (
+            "too many positives; below IoU 0.7 only each object's best anchor (and anchors tied "
+            "with it) is promoted",
+            "양성이 너무 많다: IoU 0.7 미만에서는 객체마다 가장 좋은 앵커(와 그와 동률인 앵커)만 "
+            "양성으로 올린다",
+        ),
+        "11.labels_07_included": (
+            "best IoU ≥ 0.7 (0.7 included) makes an anchor positive",
+            "가장 좋은 IoU가 0.7 이상이면(0.7 포함) 앵커는 양성이다",
+        ),
+        "11.labels_ties": (
+            "an object's best IoU can be shared by several anchors (ties); all of them become "
+            "positive",
+            "객체의 가장 좋은 IoU를 여러 앵커가 함께 가질 수 있다(동률): 그 앵커가 모두 양성이 된다",
+        ),
+        "11.labels_other": (
+            "compare IoUs per anchor with both thresholds",
+            "앵커마다 IoU를 두 임계값과 비교하라",
+        ),
+        "11.labels_ok": (
+            "equals anchor_labels(match_anchors(...)) on {n} cases, edge cases included",
+            "까다로운 경우를 포함한 {n}가지 경우에서 anchor_labels(match_anchors(...))와 같다",
+        ),
+        # exercise 3
+        "11.recall_where": (
+            "k = {k}, IoU {iou}, {images} images",
+            "k = {k}, IoU {iou}, 이미지 {images}개",
+        ),
+        "11.recall_not_a_number": (
+            "return one number (a float), not {type}",
+            "수 하나(float)를 반환해야 한다 (지금은 {type})",
+        ),
+        "11.recall_range": ("a recall lies between 0 and 1", "재현율은 0과 1 사이에 있다"),
+        "11.recall_all_proposals": (
+            "you used all proposals: keep only each image's first k",
+            "제안 영역을 모두 썼다: 이미지마다 처음 k개만 남겨라",
+        ),
+        "11.recall_per_image": (
+            "average over objects, not over images: count found objects over all images",
+            "이미지가 아니라 객체에 대해 평균하라: 모든 이미지에서 찾은 객체의 수를 세어라",
+        ),
+        "11.recall_strict": (
+            "IoU equal to the threshold counts as covered (≥, not >)",
+            "IoU가 임계값과 같아도 찾은 것으로 센다 (> 대신 ≥)",
+        ),
+        "11.recall_other": (
+            "for each object take its best IoU with the image's first k proposals",
+            "객체마다 그 이미지의 처음 k개 제안 영역과의 가장 좋은 IoU를 취하라",
+        ),
+        "11.recall_ok": (
+            "equals proposal_recall of the top k on {n} cases, empty images included",
+            "빈 이미지를 포함한 {n}가지 경우에서 상위 k개의 proposal_recall과 같다",
+        ),
+    }
+)
 
-def _as_boxes(value: object, what: str) -> tuple[torch.Tensor | None, str]:
+
+def _as_boxes(value: object, what: Message) -> tuple[torch.Tensor | None, Message | None]:
     if not isinstance(value, torch.Tensor):
-        return None, f"return a tensor, not {type(value).__name__} ({what})"
-    return value, ""
+        return None, M("11.not_a_tensor", type=type(value).__name__, where=what)
+    return value, None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,43 +265,33 @@ def check_cell_anchors(
         ok, got = call_answer(anchors_fn, list(sizes), list(ratios))
         if not ok:
             return report(False, got)
-        where = f"sizes {list(sizes)}, ratios {list(ratios)}"
+        where = M("11.anchors_where", sizes=str(list(sizes)), ratios=str(list(ratios)))
         got, problem = _as_boxes(got, where)
         if got is None:
             return report(False, problem)
         expected = base_anchors(sizes, ratios, dtype=torch.float64)
         if got.shape != expected.shape:
-            shape = "×".join(str(s) for s in got.shape) or "a scalar"
-            return report(
-                False,
-                f"for {where} you returned {shape}; one row (x1, y1, x2, y2) per anchor: "
-                "len(sizes) · len(ratios) rows",
-            )
+            shape = "×".join(str(s) for s in got.shape) or M("11.a_scalar")
+            return report(False, M("11.anchors_shape", where=where, shape=shape))
         got = got.detach().to(torch.float64)
         if torch.allclose(got, expected, atol=1e-6):
             continue
         if torch.allclose(got, _unrounded(sizes, ratios), atol=1e-4):
-            hint = "round the corners to whole pixels (torch.round), as torchvision does"
-            return report(False, f"almost, for {where}: {hint}")
+            hint = M("11.anchors_unrounded")
+            return report(False, M("11.almost", where=where, hint=hint))
         variants = {
-            "inverted": "height and width are swapped: aspect ratio means height / width",
-            "size_major": "right anchors, wrong order: ratio-major (all sizes of the first "
-            "ratio, then the next ratio)",
-            "no_sqrt": "the area must stay size² for every ratio: scale the height by √ratio "
-            "and divide the width by √ratio",
-            "full": "the box reaches half a width to each side of the centre, not a whole one",
-            "corner": "the anchors are centred on (0, 0): x1 = −w/2, x2 = +w/2",
+            "inverted": M("11.anchors_inverted"),
+            "size_major": M("11.anchors_size_major"),
+            "no_sqrt": M("11.anchors_no_sqrt"),
+            "full": M("11.anchors_full"),
+            "corner": M("11.anchors_corner"),
         }
         for mistake, hint in variants.items():
             wrong = _unrounded(sizes, ratios, **{mistake: True})
             if float((got - wrong).abs().max()) <= 1.0:  # up to rounding
-                return report(False, f"for {where}: {hint}")
-        return report(
-            False,
-            f"wrong for {where}: for each ratio r and size s, h = s·√r, w = s/√r, box "
-            "(−w/2, −h/2, w/2, h/2)",
-        )
-    return report(True, f"equals base_anchors for {len(cases)} settings, the paper's too")
+                return report(False, M("11.for", where=where, hint=hint))
+        return report(False, M("11.wrong_for", where=where, hint=M("11.anchors_other")))
+    return report(True, M("11.anchors_ok", n=len(cases)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +338,7 @@ def _label_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tens
 
 
 def _drawn_label_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """The notebook's eight cases with other numbers: its hand-made examples moved, scaled by a
+    """The notebook's seven cases with other numbers: its hand-made examples moved, scaled by a
     whole factor and maybe mirrored about the diagonal (IoUs stay exactly 0.9, 0.7, 0.3, …),
     and another anchor grid (6 to 10 cells of stride 4 or 8, two sizes from 12 to 32) with a
     small object no anchor covers by IoU 0.3, no object, and random objects."""
@@ -260,59 +396,42 @@ def check_label_anchors(
         ok, got = call_answer(label_fn, anchors.clone(), gt.clone())
         if not ok:
             return report(False, got)
-        where = f"{len(anchors)} anchors, {len(gt)} object{'s' if len(gt) != 1 else ''}"
+        if len(gt) == 1:
+            where = M("11.labels_where_one", anchors=len(anchors))
+        else:
+            where = M("11.labels_where", anchors=len(anchors), objects=len(gt))
         got, problem = _as_boxes(got, where)
         if got is None:
             return report(False, problem)
         expected = anchor_labels(match_anchors(anchors, gt))
         if got.shape != expected.shape:
-            return report(
-                False, f"for {where} return one label per anchor, shape ({len(anchors)},)"
-            )
+            return report(False, M("11.labels_shape", where=where, n=len(anchors)))
         got = got.detach().to(torch.float32)
         if torch.equal(got, expected):
             continue
         if not len(gt):
-            return report(False, "an image without objects: every anchor is background (0)")
+            return report(False, M("11.labels_no_objects"))
         values = set(got.unique().tolist())
         if not values <= {-1.0, 0.0, 1.0}:
-            return report(False, f"labels are 1, 0 or −1; you returned {sorted(values)[:5]}")
+            return report(False, M("11.labels_values", got=str(sorted(values)[:5])))
         strict = anchor_labels(match_anchors(anchors, gt, allow_low_quality=False))
         if torch.equal(got, strict):
-            return report(
-                False,
-                f"for {where}: an object whose best anchor has IoU below 0.7 gets no positive "
-                "anchor; also make each object's best anchor(s) positive",
-            )
+            return report(False, M("11.for", where=where, hint=M("11.labels_no_low_quality")))
         best = box_iou(gt, anchors).max(dim=0).values
         if torch.equal(got == 1, expected == 1):
             mid = (best >= 0.3) & (best < 0.7) & (expected != 1)
             if bool((got[mid] == 0).any()):
-                return report(
-                    False,
-                    f"for {where}: anchors with best IoU from 0.3 up to 0.7 are ignored (−1), "
-                    "not background (IoU exactly 0.3 is ignored too)",
-                )
-            return report(False, f"for {where}: background is best IoU below 0.3 (label 0)")
+                return report(False, M("11.for", where=where, hint=M("11.labels_middle")))
+            return report(False, M("11.for", where=where, hint=M("11.labels_background")))
         if bool(((got == 1) & (expected != 1)).any()):
-            return report(
-                False,
-                f"for {where}: too many positives; below IoU 0.7 only each object's best "
-                "anchor (and anchors tied with it) is promoted",
-            )
+            return report(False, M("11.for", where=where, hint=M("11.labels_too_many")))
         missing = (expected == 1) & (got != 1)
         if bool((best[missing] >= 0.7).any()):
-            return report(
-                False, f"for {where}: best IoU ≥ 0.7 (0.7 included) makes an anchor positive"
-            )
+            return report(False, M("11.for", where=where, hint=M("11.labels_07_included")))
         if bool(missing.any()):
-            return report(
-                False,
-                f"for {where}: an object's best IoU can be shared by several anchors (ties); "
-                "all of them become positive",
-            )
-        return report(False, f"wrong for {where}: compare IoUs per anchor with both thresholds")
-    return report(True, "equals anchor_labels(match_anchors(...)) on 8 cases, edge cases included")
+            return report(False, M("11.for", where=where, hint=M("11.labels_ties")))
+        return report(False, M("11.wrong_for", where=where, hint=M("11.labels_other")))
+    return report(True, M("11.labels_ok", n=len(_label_cases(seed))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,36 +513,36 @@ def check_recall_at_k(recall_fn: Callable[..., float], *, seed: int | None = Non
     ``seed``: None checks the notebook's cases; an int ≥ 0 draws other images, proposals, k and
     IoU thresholds (hidden tests).
     """
-    seed = check_seed(seed)
-    for props, gts, k, iou in _recall_cases(seed):
+    cases = _recall_cases(check_seed(seed))
+    for props, gts, k, iou in cases:
         ok, got = call_answer(
             recall_fn, [p.clone() for p in props], [t.clone() for t in gts], k, iou
         )
         if not ok:
             return report(False, got)
-        where = f"k = {k}, IoU {iou}, {len(props)} images"
+        where = M("11.recall_where", k=k, iou=iou, images=len(props))
         if isinstance(got, torch.Tensor) and got.numel() == 1:
             got = float(got)
         if isinstance(got, bool) or not isinstance(got, int | float):
-            return report(False, f"return one number (a float), not {type(got).__name__}")
+            return report(False, M("11.recall_not_a_number", type=type(got).__name__))
         expected = proposal_recall([p[:k] for p in props], gts, iou)
         if abs(got - expected) <= 1e-6:
             continue
         if not 0 <= got <= 1:
-            return report(False, f"for {where}: a recall lies between 0 and 1")
+            return report(False, M("11.for", where=where, hint=M("11.recall_range")))
         all_props = proposal_recall(props, gts, iou)
         with_gt = [(p, t) for p, t in zip(props, gts, strict=True) if len(t)]
         per_image = [proposal_recall(p[:k], t, iou) for p, t in with_gt]
         if abs(got - all_props) <= 1e-9 and abs(all_props - expected) > 1e-9:
-            hint = "you used all proposals: keep only each image's first k"
+            hint = M("11.recall_all_proposals")
         elif abs(got - sum(per_image) / len(per_image)) <= 1e-9:
-            hint = "average over objects, not over images: count found objects over all images"
+            hint = M("11.recall_per_image")
         elif abs(got - _strict(props, gts, k, iou)) <= 1e-9:
-            hint = "IoU equal to the threshold counts as covered (≥, not >)"
+            hint = M("11.recall_strict")
         else:
-            hint = "for each object take its best IoU with the image's first k proposals"
-        return report(False, f"for {where}: {hint}")
-    return report(True, "equals proposal_recall of the top k on 5 cases, empty images included")
+            hint = M("11.recall_other")
+        return report(False, M("11.for", where=where, hint=hint))
+    return report(True, M("11.recall_ok", n=len(cases)))
 
 
 def _strict(props: list[torch.Tensor], gts: list[torch.Tensor], k: int, iou: float) -> float:

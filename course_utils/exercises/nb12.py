@@ -13,6 +13,7 @@ import torch
 
 from course_utils.detection.masks import _mask_iou, mask_targets
 from course_utils.exercises import (
+    M,
     Verdict,
     call_answer,
     check_seed,
@@ -20,8 +21,66 @@ from course_utils.exercises import (
     report,
     seeded_generator,
 )
+from course_utils.i18n import define
 
 __all__ = ["TYPICAL_MISTAKES", "check_mask_target", "check_mask_iou"]
+
+define(
+    {
+        "12.not_a_tensor": ("return a tensor, got {type}", "텐서를 반환해야 한다 (지금은 {type})"),
+        # exercise 1
+        "12.target_shape": (
+            "for size={size} return a ({size}, {size}) tensor, got {shape} (drop batch/channel "
+            "dimensions)",
+            "size={size}이면 ({size}, {size}) 텐서를 반환하라 (지금은 {shape}): 배치/채널 차원을 "
+            "없애라",
+        ),
+        "12.target_swapped": (
+            "x and y are swapped: the mask is (H, W) = (rows = y, columns = x)",
+            "x와 y가 뒤바뀌었다: 마스크는 (H, W) = (행 = y, 열 = x)이다",
+        ),
+        "12.target_whole_mask": (
+            "you resized the whole mask: crop it to the box first",
+            "마스크 전체의 크기를 바꿨다: 먼저 상자만큼 잘라 내라",
+        ),
+        "12.target_range": (
+            "a mask target holds values in [0, 1] (the share of the object)",
+            "마스크 목표의 값은 [0, 1] 범위에 있다 (객체가 차지하는 비율)",
+        ),
+        "12.target_other": (
+            "the target differs from the object's mask in the box (IoU {iou:.2f} after "
+            "thresholding at 0.5): crop [y1:y2, x1:x2], then resize",
+            "목표가 상자 안의 객체 마스크와 다르다 (0.5에서 임계 처리한 뒤 IoU {iou:.2f}): "
+            "[y1:y2, x1:x2]로 자른 뒤 크기를 바꿔라",
+        ),
+        "12.target_ok": (
+            "agrees with mask_targets on {n} proposals",
+            "제안 영역 {n}개에서 mask_targets와 일치한다",
+        ),
+        # exercise 2
+        "12.iou_shape": (
+            "for {n} and {m} masks return a ({n}, {m}) matrix, got {shape}",
+            "마스크 {n}개와 {m}개에 대해 ({n}, {m}) 행렬을 반환하라 (지금은 {shape})",
+        ),
+        "12.iou_nan": (
+            "two empty masks give 0/0: return 0 there, not NaN",
+            "빈 마스크 두 개는 0/0이 된다: 거기서는 NaN이 아니라 0을 반환하라",
+        ),
+        "12.iou_union": (
+            "the union counts the shared pixels once: |A| + |B| − |A ∩ B|",
+            "합집합은 함께 가진 픽셀을 한 번만 센다: |A| + |B| − |A ∩ B|",
+        ),
+        "12.iou_transposed": ("rows are masks1, columns masks2", "행은 masks1, 열은 masks2다"),
+        "12.iou_other": (
+            "IoU = |A ∩ B| / |A ∪ B| for every pair (A from masks1, B from masks2)",
+            "모든 쌍에 대해 IoU = |A ∩ B| / |A ∪ B| (A는 masks1에서, B는 masks2에서)",
+        ),
+        "12.iou_ok": (
+            "equals mask_iou, empty masks included",
+            "빈 마스크를 포함해 mask_iou와 같다",
+        ),
+    }
+)
 
 
 def _disc_masks(g: torch.Generator, n: int, size: int = 64) -> torch.Tensor:
@@ -125,10 +184,9 @@ def check_mask_target(
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, got {type(got).__name__}")
+            return report(False, M("12.not_a_tensor", type=type(got).__name__))
         if got.shape != (size, size):
-            return report(False, f"for size={size} return a ({size}, {size}) tensor, got "
-                                 f"{tuple(got.shape)} (drop batch/channel dimensions)")  # fmt: skip
+            return report(False, M("12.target_shape", size=size, shape=str(tuple(got.shape))))
         got = got.detach().float()
         expected = mask_targets(mask[None], box[None], size)[0] >= 0.5
         iou = float(_mask_iou((got >= 0.5)[None], expected[None])[0, 0])
@@ -139,16 +197,13 @@ def check_mask_target(
         whole = torch.tensor([[0.0, 0.0, float(width), float(height)]])
         whole = mask_targets(mask[None], whole, size)[0] >= 0.5
         if transposed >= 0.9:
-            return report(
-                False, "x and y are swapped: the mask is (H, W) = (rows = y, columns = x)"
-            )
+            return report(False, M("12.target_swapped"))
         if float(_mask_iou((got >= 0.5)[None], whole[None])[0, 0]) >= 0.9:
-            return report(False, "you resized the whole mask: crop it to the box first")
+            return report(False, M("12.target_whole_mask"))
         if got.max() > 1.0 + 1e-6 or got.min() < -1e-6:
-            return report(False, "a mask target holds values in [0, 1] (the share of the object)")
-        return report(False, f"the target differs from the object's mask in the box (IoU {iou:.2f} "
-                             "after thresholding at 0.5): crop [y1:y2, x1:x2], then resize")  # fmt: skip
-    return report(True, f"agrees with mask_targets on {len(cases)} proposals")
+            return report(False, M("12.target_range"))
+        return report(False, M("12.target_other", iou=iou))
+    return report(True, M("12.target_ok", n=len(cases)))
 
 
 def _iou_cases(seed: int | None = None) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -185,28 +240,26 @@ def check_mask_iou(iou_fn: Callable[..., torch.Tensor], *, seed: int | None = No
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, f"return a tensor, got {type(got).__name__}")
+            return report(False, M("12.not_a_tensor", type=type(got).__name__))
         if got.shape != (len(m1), len(m2)):
-            return report(False, f"for {len(m1)} and {len(m2)} masks return a ({len(m1)}, "
-                                 f"{len(m2)}) matrix, got {tuple(got.shape)}")  # fmt: skip
+            shape = str(tuple(got.shape))
+            return report(False, M("12.iou_shape", n=len(m1), m=len(m2), shape=shape))
         got = got.detach().double()
         expected = _mask_iou(m1, m2)
         if torch.allclose(got, expected, atol=1e-6):
             continue
         if bool(torch.isnan(got).any()):
-            return report(False, "two empty masks give 0/0: return 0 there, not NaN")
+            return report(False, M("12.iou_nan"))
         a, b = m1.flatten(1).double(), m2.flatten(1).double()
         inter = a @ b.T
         if torch.allclose(
             got, inter / (a.sum(1)[:, None] + b.sum(1)[None]).clamp(min=1), atol=1e-6
         ):
-            return report(False, "the union counts the shared pixels once: |A| + |B| − |A ∩ B|")
+            return report(False, M("12.iou_union"))
         if torch.allclose(got.T, expected.T[: got.shape[1], : got.shape[0]], atol=1e-6):
-            return report(False, "rows are masks1, columns masks2")
-        return report(
-            False, "IoU = |A ∩ B| / |A ∪ B| for every pair (A from masks1, B from masks2)"
-        )
-    return report(True, "equals mask_iou, empty masks included")
+            return report(False, M("12.iou_transposed"))
+        return report(False, M("12.iou_other"))
+    return report(True, M("12.iou_ok"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,7 +44,6 @@ import argparse
 import copy
 import difflib
 import hashlib
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -319,23 +318,34 @@ _VERDICT = re.compile(r"✅ correct(?:: (?P<ok>.*))?|❌ not yet: (?P<bad>.*)")
 
 
 def korean_verdict(text: str) -> str:
-    """``text`` with each line that is a checker's verdict as the Korean kernel shows it."""
-    from course_utils.exercises import Verdict
+    """``text`` with each line that is a checker's verdict as the Korean kernel shows it.
 
+    The verdict is read back to its message by the checkers' catalogue
+    (:func:`course_utils.i18n.parse`) and rendered from the message's Korean template; a
+    verdict line that no message gives is an error (the English notebook is older than its
+    checkers: run it again).
+    """
+    import importlib
+
+    from course_utils.exercises import Verdict
+    from course_utils.i18n import parse
+
+    for number in range(13):  # every checker module defines its messages when imported
+        importlib.import_module(f"course_utils.exercises.nb{number:02d}")
     lines = text.split("\n")
-    saved = os.environ.get("COURSE_LANG")
-    os.environ["COURSE_LANG"] = "ko"
-    try:
-        for i, line in enumerate(lines):
-            match = _VERDICT.fullmatch(line)
-            if match:
-                ok = match["bad"] is None
-                lines[i] = repr(Verdict(ok, match["ok"] or "" if ok else match["bad"]))
-    finally:
-        if saved is None:
-            del os.environ["COURSE_LANG"]
-        else:
-            os.environ["COURSE_LANG"] = saved
+    for i, line in enumerate(lines):
+        match = _VERDICT.fullmatch(line)
+        if not match:
+            continue
+        ok = match["bad"] is None
+        body = match["ok"] or "" if ok else match["bad"]
+        message = parse(body) if body else None
+        if body and message is None:
+            raise ValueError(
+                f"a stored checker verdict that no message of the checkers gives: {line!r}; "
+                "run the English notebook again (make execute NB=...)"
+            )
+        lines[i] = Verdict(ok, message).render("ko")
     return "\n".join(lines)
 
 
