@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from course_utils._io import atomic_write_bytes
@@ -169,6 +170,9 @@ def record_checkpoint(
         "model": model,
         "command": "make checkpoints ONLY=" + name,
         "python": sys.version.split()[0],
+        # what decides the order of floating-point sums, so a rerun can tell why it differs
+        "torch": torch.__version__,
+        "cpu_kernels": torch.backends.cpu.get_cpu_capability(),
         **extra,
     }
     manifest = read_manifest(directory)

@@ -612,6 +612,16 @@ def compare_with_shipped(
     shipped_dir = shipped_dir or checkpoint_dir()
     shipped, rerun = read_manifest(shipped_dir), read_manifest(directory)
     failed = []
+    made_on = {  # the CPU kernels and torch of each shipped job, where the manifest records them
+        name: f"{entry['cpu_kernels']}, torch {entry['torch']}"
+        for name, entry in shipped.items() if "cpu_kernels" in entry and "torch" in entry
+    }  # fmt: skip
+    here = f"{torch.backends.cpu.get_cpu_capability()}, torch {torch.__version__}"
+    other = sorted(name for name in rerun if name in made_on and made_on[name] != here)
+    if other:
+        print(f"note: made with other CPU kernels or torch than this run ({here}): "
+              + ", ".join(f"{n} ({made_on[n]})" for n in other) + "; the order of floating-"
+              "point sums differs, and a detector's mAP@0.75 can move more than the tolerance")  # fmt: skip
     print(f"\n{'job':<32} {'metric':<14} {'shipped':>8} {'rerun':>8} {'change':>8}")
     for name, entry in rerun.items():
         for key in _METRICS:
