@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -82,6 +83,7 @@ def test_korean_code_outputs_and_slides_equal_the_english(path):
     english = json.loads(path.read_text(encoding="utf-8"))
     korean = json.loads(translate.korean_path(path).read_text(encoding="utf-8"))
     assert len(korean["cells"]) == len(english["cells"])
+    comments = _catalogue(path)["comments"]
     switched = False
     for en, ko in zip(english["cells"], korean["cells"], strict=True):
         where = f"{path.name[:2]} cell {en.get('id')}"
@@ -99,6 +101,9 @@ def test_korean_code_outputs_and_slides_equal_the_english(path):
         assert _joined(ko["outputs"]) == _joined(expected["outputs"]), f"{where}: outputs differ"
         assert ko["execution_count"] == en["execution_count"], where
         en_src, ko_src = "".join(en["source"]), "".join(ko["source"])
+        # the comments are the catalogue's Korean; the code is the English code (see also
+        # test_korean_code_is_the_english_code, which compares the two on the syntax tree)
+        en_src = translate.korean_comments(en_src, comments)[0]
         if not switched:  # the one documented difference: the language switch
             assert ko_src == translate.SWITCH + "\n" + en_src, f"{where}: not switch + setup"
             switched = True
@@ -108,6 +113,61 @@ def test_korean_code_outputs_and_slides_equal_the_english(path):
     meta = {k: v for k, v in korean["metadata"].items() if k != "course"}
     assert meta == english["metadata"]
     assert korean["metadata"]["course"]["lang"] == "ko"
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=ids)
+def test_korean_code_is_the_english_code(path):
+    """Code cells differ only in comments (and the language switch): the same syntax tree,
+    string literals included, so a student reads the code the lecture runs."""
+    english = nbformat.read(path, as_version=4)
+    korean = nbformat.read(translate.korean_path(path), as_version=4)
+    for en, ko in zip(english.cells, korean.cells, strict=True):
+        if en.cell_type != "code" or en.get("id") == colab.BOOTSTRAP_ID:
+            continue
+        ko_src = ko.source.removeprefix(translate.SWITCH + "\n")
+        trees = [ast.dump(ast.parse(translate._masked(s))) for s in (en.source, ko_src)]
+        assert trees[0] == trees[1], f"{path.name[:2]} cell {en.id}: the code differs"
+
+
+def _hangul_share(texts: list[str]) -> float:
+    hangul = sum(len(re.findall("[가-힣]", t)) for t in texts)
+    latin = sum(len(re.findall("[A-Za-z]", t)) for t in texts)
+    return hangul / max(hangul + latin, 1)
+
+
+def test_korean_comments_read_korean():
+    """The comments a student reads in the Korean edition are Korean: at least 70 % of their
+    letters are Hangul (code names stay as they are), and no spelling the term list rules out."""
+    comments = []
+    for path in ENGLISH:
+        korean = nbformat.read(translate.korean_path(path), as_version=4)
+        comments += translate.notebook_comments(korean, translate.LETTERS)
+    share = _hangul_share(comments)
+    assert len(comments) >= 300 and share >= 0.7, (len(comments), share)
+    avoid = {bad: t.ko for t in TERMS for bad in t.avoid}
+    ruled_out = [(c, bad) for c in comments for bad in avoid if bad in c]
+    assert not ruled_out, ruled_out[:5]
+
+
+def test_korean_comments_replace_comments_only():
+    source = (
+        "%matplotlib inline\n"
+        "x = '# not a comment'  # the input\n"
+        "y = x  # NBVAL_CHECK_OUTPUT\n"
+        "    # indented: keep the indent\n"
+        "z = 1  # (N, C)\n"
+    )
+    table = {"the input": "입력", "indented: keep the indent": "들여쓰기 유지"}
+    korean, missing = translate.korean_comments(source, table)
+    assert korean == (
+        "%matplotlib inline\n"
+        "x = '# not a comment'  # 입력\n"
+        "y = x  # NBVAL_CHECK_OUTPUT\n"
+        "    # 들여쓰기 유지\n"
+        "z = 1  # (N, C)\n"
+    )
+    assert missing == []
+    assert translate.korean_comments(source, {})[1] == ["the input", "indented: keep the indent"]
 
 
 def test_a_changed_english_cell_makes_its_translation_stale(tmp_path):

@@ -16,7 +16,13 @@ The glossary cell (``## Glossary …``) is built, not translated: each row's Eng
 Korean term come from the shared term list ``i18n/terms.yml`` and only the meaning column
 is translated (``glossary: {english term: 뜻}`` instead of ``ko``).
 
-Two differences in code. The Colab setup cell (:mod:`course_utils.tooling.colab`, the first
+The code cells' comments come from the catalogue's ``comments:`` mapping, English comment
+text → Korean (one entry per distinct comment of the notebook, tool markers such as
+``# NBVAL_CHECK_OUTPUT`` aside); only comments are replaced (:func:`korean_comments`, by
+Python's tokenizer), so the code is the English code. A comment without an entry is a
+``missing`` problem, like an untranslated cell; an entry whose comment is gone is ``unused``.
+
+Two more differences in code. The Colab setup cell (:mod:`course_utils.tooling.colab`, the first
 code cell) is its Korean rendering, and the title's Colab link opens the Korean notebook. The
 next code cell (the setup) of every Korean notebook begins with the language switch :data:`SWITCH` (``os.environ["COURSE_LANG"] = "ko"``), which makes
 the exercise checkers answer in Korean (:mod:`course_utils.i18n`). It prints nothing, so
@@ -44,8 +50,10 @@ import argparse
 import copy
 import difflib
 import hashlib
+import io
 import re
 import sys
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +90,66 @@ GLOSSARY_KO_HEADER = (
 )
 
 
+# ---------------------------------------------------------------- code comments
+
+#: Comments that are instructions to tools, kept as they are (``# NBVAL_CHECK_OUTPUT``, …).
+KEPT_COMMENT = re.compile(r"#\s*(NBVAL_|noqa|fmt:|type:|pragma)")
+
+
+def _masked(source: str) -> str:
+    """A code cell's source with IPython lines (``%magic``, ``!shell``) blanked, so that
+    Python's tokenizer and parser read the rest; lines and columns stay where they were."""
+    return "\n".join(
+        " " * len(line) if line.lstrip().startswith(("%", "!")) else line
+        for line in source.split("\n")
+    )
+
+
+def code_comments(source: str, words: str = r"[A-Za-z]{2}") -> list[tuple[int, int, str]]:
+    """``(line, column, text)`` of each comment of a code cell that is read by a student
+    (has a word in it, by ``words``: English by default; tool markers excepted); ``text`` is
+    what follows ``# ``."""
+    found = []
+    tokens = tokenize.generate_tokens(io.StringIO(_masked(source)).readline)
+    for token in tokens:
+        if token.type != tokenize.COMMENT or KEPT_COMMENT.match(token.string):
+            continue
+        text = token.string[1:].strip()
+        if re.search(words, text):
+            found.append((token.start[0] - 1, token.start[1], text))
+    return found
+
+
+def korean_comments(source: str, table: dict[str, str]) -> tuple[str, list[str]]:
+    """``source`` with each comment replaced by its Korean from ``table`` (English text →
+    Korean); the comments without an entry (kept in English) are returned too. Nothing but
+    comments changes, so the code is the English code."""
+    lines = source.split("\n")
+    missing = []
+    for row, column, text in reversed(code_comments(source)):
+        korean = table.get(text)
+        if not korean:
+            missing.append(text)
+            continue
+        lines[row] = lines[row][:column] + "# " + korean
+    return "\n".join(lines), missing[::-1]
+
+
+def notebook_comments(nb: nbformat.NotebookNode, words: str = r"[A-Za-z]{2}") -> list[str]:
+    """Every comment a student reads in the notebook's code cells (the Colab cell aside):
+    those with English words by default, ``words=LETTERS`` for those in either language."""
+    return [
+        text
+        for cell in nb.cells
+        if cell.cell_type == "code" and cell.get("id") != BOOTSTRAP_ID
+        for _, _, text in code_comments(cell.source, words)
+    ]
+
+
+#: Any word, English or Korean (``notebook_comments(nb, LETTERS)``).
+LETTERS = r"[A-Za-z]{2}|[가-힣]"
+
+
 # ---------------------------------------------------------------- catalogue files
 
 
@@ -103,12 +171,14 @@ def catalogue_path(notebook: Path) -> Path:
 
 
 def load_catalogue(path: Path) -> dict:
-    """``{"notebook": name, "cells": {cell id: entry}}``; empty when the file is missing."""
+    """``{"notebook": name, "cells": {cell id: entry}, "comments": {English: Korean}}``; empty
+    when the file is missing."""
     if not path.is_file():
-        return {"notebook": None, "cells": {}}
+        return {"notebook": None, "cells": {}, "comments": {}}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     data.setdefault("cells", {})
     data["cells"] = {str(k): v for k, v in (data["cells"] or {}).items()}
+    data["comments"] = {str(k): v for k, v in (data.get("comments") or {}).items()}
     return data
 
 
@@ -260,6 +330,10 @@ def status(notebook: Path, catalogue: dict) -> list[Problem]:
     for cid in entries:
         if cid not in ids:
             problems.append(Problem(name, cid, "unused", "no such markdown cell (--prune)"))
+    comments = set(notebook_comments(nb))
+    for text in catalogue.get("comments", {}):
+        if text not in comments:
+            problems.append(Problem(name, "comments", "unused", f"no such comment: {text!r}"))
     return problems
 
 
@@ -285,6 +359,8 @@ def build(
             continue
         if cell.cell_type == "code":
             _korean_outputs(cell)
+            cell.source, missing = korean_comments(cell.source, catalogue.get("comments", {}))
+            problems += [Problem(name, cell["id"], "missing", f"comment {t!r}") for t in missing]
         if cell.cell_type == "code" and not switched:
             cell.source = SWITCH + "\n" + cell.source
             switched = True
@@ -405,7 +481,9 @@ def main(argv: list[str] | None = None) -> int:
         help="build anyway: missing/stale cells keep the English text under a marker",
     )
     parser.add_argument("--accept", action="append", default=[], metavar="NN:CELLID")
-    parser.add_argument("--prune", action="store_true", help="drop entries of deleted cells")
+    parser.add_argument(
+        "--prune", action="store_true", help="drop entries of deleted cells and comments"
+    )
     args = parser.parse_args(argv)
 
     for spec in args.accept:
@@ -419,8 +497,11 @@ def main(argv: list[str] | None = None) -> int:
         path = catalogue_path(notebook)
         catalogue = load_catalogue(path)
         if args.prune:
-            md = {c["id"] for c in nbformat.read(notebook, as_version=4).cells}
+            english = nbformat.read(notebook, as_version=4)
+            md = {c["id"] for c in english.cells}
             catalogue["cells"] = {k: v for k, v in catalogue["cells"].items() if k in md}
+            kept = set(notebook_comments(english))
+            catalogue["comments"] = {k: v for k, v in catalogue["comments"].items() if k in kept}
             save_catalogue(path, catalogue)
         problems = status(notebook, catalogue)
         nb, build_problems = build(notebook, catalogue, terms)
