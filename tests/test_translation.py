@@ -367,7 +367,7 @@ def test_checker_verdicts_in_korean(monkeypatch):
     assert repr(Verdict(True)) == "✅ 정답"
     from course_utils.exercises import nb02
 
-    wrong = M("02.wrong_for", where="W=9, F=3, P=0, S=1, D=2", hint=M("02.size_plus_one"))
+    wrong = M("wrong_for", where="W=9, F=3, P=0, S=1, D=2", hint=M("02.size_plus_one"))
     assert repr(Verdict(False, wrong)) == (
         "❌ 아직 아님: W=9, F=3, P=0, S=1, D=2에서 틀렸다 (창의 첫 위치도 세어라 (+ 1))"
     )
@@ -380,4 +380,4 @@ def test_checker_verdicts_in_korean(monkeypatch):
     with pytest.raises(KeyError, match="no message 'no.such'"):
         M("no.such")
     with pytest.raises(TypeError, match="takes the fields"):
-        M("02.wrong_for", where="W=9")
+        M("wrong_for", where="W=9")

@@ -50,6 +50,30 @@ define(
             "the input tensor was changed in place; return a new tensor",
             "입력 텐서가 제자리에서(in place) 바뀌었다: 새 텐서를 반환하라",
         ),
+        # where the answer is off ({where}: the case, {hint}: a message about the usual mistake)
+        "wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
+        "wrong_for_colon": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
+        "output_shape_wrong": (
+            "output shape {shape} is wrong for {where}: {hint}",
+            "{where}에서 출력의 모양이 틀렸다 (지금은 {shape}): {hint}",
+        ),
+        # what came back is not what was asked for ({type}: its type's name)
+        "not_a_tensor": ("return a tensor, not {type}", "텐서를 반환해야 한다 (지금은 {type})"),
+        "not_a_tensor_for": (
+            "return a tensor, not {type} (for {where})",
+            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
+        ),
+        "not_an_int_for": (
+            "return an int, not {type} ({where})",
+            "{where}에서 int를 반환해야 한다 (지금은 {type})",
+        ),
+        "a_scalar": ("a scalar", "스칼라"),
+        # counting multiply-accumulates (03, 06)
+        "macs_counted_as_flops": (
+            "that is FLOPs: one MAC is one multiply *and* its add, count it once",
+            "그것은 부동소수점 연산 수(FLOP)다: 곱셈-누산 연산(MAC) 하나는 곱셈 하나*와* 그 "
+            "덧셈이니 한 번만 세어라",
+        ),
     }
 )
 

@@ -59,7 +59,6 @@ define(
             "손으로 구한 도함수가 무작위 문제 세 개에서 자동 미분의 결과와 같다",
         ),
         # exercise 2
-        "00.flops_wrong": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
         "00.flops_where": (
             "batch={batch}, {c_in}→{c_out} channels, {output} output, {kernel} kernel",
             "batch={batch}, 채널 {c_in}→{c_out}, 출력 {output}, 커널 {kernel}",
@@ -195,7 +194,7 @@ def check_conv_flops(flops_fn: Callable[..., int], *, seed: int | None = None) -
             output=f"{h}×{w}",
             kernel=f"{k}×{k}",
         )
-        return report(False, M("00.flops_wrong", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("00.flops_ok"))
 
 

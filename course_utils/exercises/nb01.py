@@ -78,7 +78,6 @@ def conv_as_matrix(kernel, size):
 
 define(
     {
-        "01.not_a_tensor": ("return a tensor, not {type}", "텐서를 반환해야 한다 (지금은 {type})"),
         # exercise 1
         "01.conv_where": (
             "a {image} image, {kernel} kernel, stride {stride}",
@@ -264,7 +263,7 @@ def check_conv2d_single(
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("01.not_a_tensor", type=type(got).__name__))
+            return report(False, M("not_a_tensor", type=type(got).__name__))
         where = M("01.conv_where", image=f"{h}×{w}", kernel=f"{f}×{f}", stride=stride)
         got = got.detach().to(torch.float64)
         if got.dim() != 2:
@@ -420,7 +419,7 @@ def check_conv_as_matrix(
         if not ok:
             return report(False, got)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("01.not_a_tensor", type=type(got).__name__))
+            return report(False, M("not_a_tensor", type=type(got).__name__))
         got = got.detach().to(torch.float64)
         where = M("01.matrix_where", kernel=f"{f}×{f}", image=f"{size}×{size}")
         if got.shape != expected.shape:

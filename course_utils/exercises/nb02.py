@@ -64,7 +64,6 @@ define(
             "return a number (an int), not {type}",
             "수(int)를 반환해야 한다 (지금은 {type})",
         ),
-        "02.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
         # exercise 1
         "02.size_not_whole": (
             "the division does not always come out whole: PyTorch rounds it down (use // or "
@@ -249,7 +248,7 @@ def check_dilated_output_size(
             hint = M("02.size_round_up")
         else:
             hint = M("02.size_other")
-        return report(False, M("02.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("02.size_ok", n=len(_output_cases(seed))))
 
 
@@ -301,7 +300,7 @@ def check_grouped_params(
             hint = M("02.params_one_filter")
         else:
             hint = M("02.params_other")
-        return report(False, M("02.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("02.params_ok", n=len(_group_cases(seed))))
 
 

@@ -48,14 +48,6 @@ def conv_stack_macs(in_channels, widths, size, pool):
 
 define(
     {
-        "03.not_a_tensor": (
-            "return a tensor, not {type} (for {where})",
-            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
-        ),
-        "03.output_shape": (
-            "output shape {shape} is wrong for {where}: {hint}",
-            "{where}에서 출력의 모양이 틀렸다 (지금은 {shape}): {hint}",
-        ),
         # exercise 1
         "03.max_where": (
             "a {shape} input with kernel {kernel}, stride {stride}",
@@ -124,16 +116,6 @@ define(
             "여러분의 합성곱이 입력 세 개에서 F.avg_pool2d와 같다",
         ),
         # exercise 3
-        "03.macs_not_an_int": (
-            "return an int, not {type} ({where})",
-            "{where}에서 int를 반환해야 한다 (지금은 {type})",
-        ),
-        "03.macs_wrong": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
-        "03.macs_flops": (
-            "that is FLOPs: one MAC is one multiply *and* its add, count it once",
-            "그것은 부동소수점 연산 수(FLOP)다: 곱셈-누산 연산(MAC) 하나는 곱셈 하나*와* 그 덧셈이니 "
-            "한 번만 세어라",
-        ),
         "03.macs_no_halving": (
             "the side must halve after every pool, so later layers see fewer pixels",
             "풀링을 지날 때마다 한 변이 절반이 되어야 하므로, 뒤쪽 층은 더 적은 픽셀을 본다",
@@ -198,7 +180,7 @@ def check_max_pool(
         where = M("03.max_where", shape=f"{n}×{c}×{h}×{w}", kernel=k, stride=s)
         expected = F.max_pool2d(x, k, s)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("03.not_a_tensor", type=type(got).__name__, where=where))
+            return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
         if got.shape != expected.shape:
             if got.dim() != 4 or got.shape[:2] != expected.shape[:2]:
                 hint = M("03.max_axes")
@@ -206,7 +188,7 @@ def check_max_pool(
                 hint = M("03.max_stride")
             else:
                 hint = M("03.max_windows")
-            return report(False, M("03.output_shape", shape=_shape(got), where=where, hint=hint))
+            return report(False, M("output_shape_wrong", shape=_shape(got), where=where, hint=hint))
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-6):
             continue
@@ -254,13 +236,13 @@ def check_avg_pool_as_conv(
         where = M("03.avg_where", shape=f"{n}×{c}×{size}×{size}", kernel=k)
         expected = F.avg_pool2d(x, k)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("03.not_a_tensor", type=type(got).__name__, where=where))
+            return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
         if got.dim() == 4 and got.shape[1] != c:
             return report(False, M("03.avg_channels", c_out=got.shape[1], c_in=c, where=where))
         if got.shape != expected.shape:
             overlapping = F.avg_pool2d(x, k, stride=1)
             hint = M("03.avg_overlap") if got.shape == overlapping.shape else M("03.avg_stride")
-            return report(False, M("03.output_shape", shape=_shape(got), where=where, hint=hint))
+            return report(False, M("output_shape_wrong", shape=_shape(got), where=where, hint=hint))
         got = got.to(expected.dtype)
         if torch.allclose(got, expected, atol=1e-5):
             continue
@@ -330,16 +312,16 @@ def check_conv_stack_macs(
             if isinstance(got, float) and got.is_integer():
                 got = int(got)
             if isinstance(got, bool) or not isinstance(got, int):
-                return report(False, M("03.macs_not_an_int", type=type(got).__name__, where=where))
+                return report(False, M("not_an_int_for", type=type(got).__name__, where=where))
             if got == expected:
                 continue
             if got == 2 * expected:
-                hint = M("03.macs_flops")
+                hint = M("macs_counted_as_flops")
             elif pool and got == _stack_macs_without_pooling(in_channels, widths, size):
                 hint = M("03.macs_no_halving")
             elif got > expected and pool:
                 hint = M("03.macs_halves")
             else:
                 hint = M("03.macs_other")
-            return report(False, M("03.macs_wrong", where=where, hint=hint))
+            return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("03.macs_ok"))

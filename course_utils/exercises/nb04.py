@@ -21,12 +21,10 @@ __all__ = ["check_dropout", "check_conv_pool_side", "check_dense_head_params", "
 
 define(
     {
-        "04.not_a_tensor": ("return a tensor, not {type}", "텐서를 반환해야 한다 (지금은 {type})"),
         "04.not_whole": (
             "return a whole number (an int), not {got}",
             "정수(int)를 반환해야 한다 (지금은 {got})",
         ),
-        "04.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
         # exercise 1
         "04.dropout_shape": (
             "the output has shape {shape}; dropout keeps the input's shape",
@@ -151,7 +149,7 @@ def _run_dropout(dropout_fn: Callable, x: torch.Tensor, p: float, training: bool
         return False, got, False
     changed = not torch.equal(given, x)
     if not isinstance(got, torch.Tensor):
-        return False, M("04.not_a_tensor", type=type(got).__name__), changed
+        return False, M("not_a_tensor", type=type(got).__name__), changed
     if got.shape != x.shape:
         shape = "×".join(map(str, got.shape))
         return False, M("04.dropout_shape", shape=shape), changed
@@ -324,7 +322,7 @@ def check_conv_pool_side(
             hint = M("04.pool_padding")
         else:
             hint = M("04.pool_other")
-        return report(False, M("04.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("04.pool_ok", n=len(cases)))
 
 
@@ -413,7 +411,7 @@ def check_dense_head_params(
             hint = M("04.head_last")
         else:
             hint = M("04.head_other")
-        return report(False, M("04.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("04.head_ok"))
 
 

@@ -128,10 +128,6 @@ define(
             "5×5 다음 3×3인 경우를 포함한 층 묶음 네 개에서 커널 하나가 합성곱 사슬과 같다",
         ),
         # exercise 3
-        "05.not_int": (
-            "return an int, not {type} ({where})",
-            "{where}에서 int를 반환해야 한다 (지금은 {type})",
-        ),
         "05.count_wrong": (
             "{got:,} is wrong for {where} ({hint})",
             "{where}에서 틀렸다 (지금 답은 {got:,}): {hint}",
@@ -426,7 +422,7 @@ def check_vgg_params(params_fn: Callable[..., int], *, seed: int | None = None) 
         if isinstance(got, float) and got.is_integer():
             got = int(got)
         if isinstance(got, bool) or not isinstance(got, int):
-            return report(False, M("05.not_int", type=type(got).__name__, where=where))
+            return report(False, M("not_an_int_for", type=type(got).__name__, where=where))
         if got == expected:
             continue
         args = (cfg, classes, size, hidden, channels)

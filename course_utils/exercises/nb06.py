@@ -28,8 +28,6 @@ __all__ = [
 
 define(
     {
-        "06.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
-        "06.wrong_for_colon": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
         # exercise 1
         "06.not_int_for": (
             "return an int, not {type} (for {where})",
@@ -66,15 +64,6 @@ define(
             "모듈 세 개에서 Inception(...)의 파라미터 수와 일치한다",
         ),
         # exercise 2
-        "06.not_int": (
-            "return an int, not {type} ({where})",
-            "{where}에서 int를 반환해야 한다 (지금은 {type})",
-        ),
-        "06.macs_flops": (
-            "that is FLOPs: one MAC is one multiply *and* its add, count it once",
-            "그것은 부동소수점 연산 수(FLOP)다: 곱셈-누산 연산(MAC) 하나는 곱셈 하나*와* "
-            "그 덧셈이니 한 번만 세어라",
-        ),
         "06.macs_no_reduce": (
             "the 1×1 reduce convolution costs MACs too: add them",
             "1×1 축소 합성곱에도 곱셈-누산 연산(MAC)이 든다: 그것도 더하라",
@@ -230,8 +219,8 @@ def check_inception_params(params_fn: Callable[..., int], *, seed: int | None = 
             continue
         for name, hint in _INCEPTION_HINTS.items():
             if value == variants[name]:
-                return report(False, M("06.wrong_for_colon", where=where, hint=hint))
-        return report(False, M("06.wrong_for_colon", where=where, hint=M("06.inception_other")))
+                return report(False, M("wrong_for_colon", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=M("06.inception_other")))
     return report(True, M("06.inception_ok"))
 
 
@@ -280,13 +269,13 @@ def check_reduced_conv_macs(
         where = f"in_channels={c}, reduce={r}, out_channels={k_out}, kernel={kernel}, size={size}"
         value = _as_int(got)
         if value is None:
-            return report(False, M("06.not_int", type=type(got).__name__, where=where))
+            return report(False, M("not_an_int_for", type=type(got).__name__, where=where))
         if value == expected:
             continue
         area = size * size
         one_by_one, kxk = area * c * r, area * r * k_out * kernel * kernel
         if value == 2 * expected:
-            hint = M("06.macs_flops")
+            hint = M("macs_counted_as_flops")
         elif value == kxk:
             hint = M("06.macs_no_reduce")
         elif value == one_by_one + area * c * k_out * kernel * kernel:
@@ -297,7 +286,7 @@ def check_reduced_conv_macs(
             hint = M("06.macs_size")
         else:
             hint = M("06.macs_other")
-        return report(False, M("06.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("06.macs_ok"))
 
 
@@ -367,7 +356,7 @@ def check_auxiliary_loss(
             hint = M("06.aux_weight_on_main")
         else:
             hint = M("06.aux_other")
-        return report(False, M("06.wrong_for_colon", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("06.aux_ok"))
 
 

@@ -26,10 +26,6 @@ __all__ = [
 
 define(
     {
-        "07.not_a_tensor": (
-            "return a tensor, not {type} (for {where})",
-            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
-        ),
         # what a message is about
         "07.input": ("a {shape} input", "{shape} 입력"),
         "07.input_out_stride": (
@@ -72,10 +68,6 @@ define(
             "입력 세 개에서 BasicBlock(x)와 같다",
         ),
         # exercise 2
-        "07.shortcut_shape": (
-            "output shape {shape} is wrong for {where}: {hint}",
-            "{where}에서 출력의 모양이 틀렸다 (지금은 {shape}): {hint}",
-        ),
         "07.shortcut_channels": (
             "it must have {out} channels: the input's {c}, then zeros",
             "채널이 {out}개여야 한다: 입력의 채널 {c}개, 그 뒤에 0으로 채운 채널",
@@ -113,11 +105,6 @@ define(
             "입력 세 개에서 옵션 A(제로 패딩) 스킵 연결과 같다",
         ),
         # exercise 3
-        "07.not_an_int": (
-            "return an int, not {type} ({where})",
-            "{where}에서 int를 반환해야 한다 (지금은 {type})",
-        ),
-        "07.wrong_for": ("wrong for {where} ({hint})", "{where}에서 틀렸다 ({hint})"),
         "07.params_no_bn": (
             "the batch norms have parameters too: γ and β, one each per channel",
             "배치 정규화에도 파라미터가 있다: 채널마다 γ와 β가 하나씩",
@@ -198,7 +185,7 @@ def check_residual_forward(forward_fn: Callable, *, seed: int | None = None) -> 
                 return report(False, got)
             where = M("07.input", shape=f"{n}×{c}×{size}×{size}")
             if not isinstance(got, torch.Tensor):
-                return report(False, M("07.not_a_tensor", type=type(got).__name__, where=where))
+                return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
             if got.shape != expected.shape:
                 return report(False, M("07.block_shape", shape=str(tuple(got.shape)), where=where))
             got = got.detach().float()
@@ -262,7 +249,7 @@ def check_zero_pad_shortcut(shortcut_fn: Callable, *, seed: int | None = None) -
             return report(False, got)
         where = M("07.input_out_stride", shape=f"{n}×{c}×{size}×{size}", out=out, stride=stride)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("07.not_a_tensor", type=type(got).__name__, where=where))
+            return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
         if got.shape != expected.shape:
             if got.dim() == 4 and got.shape[1] != out:
                 hint = M("07.shortcut_channels", out=out, c=c)
@@ -271,7 +258,7 @@ def check_zero_pad_shortcut(shortcut_fn: Callable, *, seed: int | None = None) -
             else:
                 hint = M("07.shortcut_rank", out=out)
             shape = str(tuple(got.shape))
-            return report(False, M("07.shortcut_shape", shape=shape, where=where, hint=hint))
+            return report(False, M("output_shape_wrong", shape=shape, where=where, hint=hint))
         got = got.detach().float()
         if torch.allclose(got, expected):
             continue
@@ -337,7 +324,7 @@ def check_bottleneck_params(params_fn: Callable, *, seed: int | None = None) -> 
         where = f"in_channels={c_in}, planes={planes}"
         value = whole_number(got)
         if value is None:
-            return report(False, M("07.not_an_int", type=type(got).__name__, where=where))
+            return report(False, M("not_an_int_for", type=type(got).__name__, where=where))
         if value == expected:
             continue
         out = 4 * planes
@@ -356,7 +343,7 @@ def check_bottleneck_params(params_fn: Callable, *, seed: int | None = None) -> 
             hint = M("07.params_not_expanded")
         else:
             hint = M("07.params_other")
-        return report(False, M("07.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for", where=where, hint=hint))
     return report(True, M("07.params_ok"))
 
 

@@ -85,18 +85,12 @@ define(
         # exercise 2
         "08.box": ("{n} box ({dtype})", "상자 {n}개 ({dtype})"),
         "08.boxes": ("{n} boxes ({dtype})", "상자 {n}개 ({dtype})"),
-        "08.not_a_tensor": (
-            "return a tensor, not {type} (for {where})",
-            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
-        ),
-        "08.a_scalar": ("a scalar", "스칼라"),
         "08.convert_shape": (
             "for {where} the result is {shape}; it must keep the (K, 4) shape "
             "(torch.stack(..., dim=-1) of the four columns)",
             "{where}에서 결과의 모양이 {shape|이다}: (K, 4) 모양을 유지해야 한다 "
             "(네 열을 torch.stack(..., dim=-1)에 넣어 쌓아라)",
         ),
-        "08.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
         "08.convert_whole_width": (
             "the centre is half a width right of the left edge, not a whole width",
             "중심은 왼쪽 변에서 너비 전체가 아니라 너비의 절반만큼 오른쪽에 있다",
@@ -308,11 +302,11 @@ def check_xywh_to_cxcywh(
             return report(False, got)
         where = M("08.box" if len(boxes) == 1 else "08.boxes", n=len(boxes), dtype=str(boxes.dtype))
         if not isinstance(got, torch.Tensor):
-            return report(False, M("08.not_a_tensor", type=type(got).__name__, where=where))
+            return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
         if not torch.equal(boxes, original):
             return report(False, M("changed_input"))
         if got.shape != boxes.shape:
-            shape = "×".join(str(s) for s in got.shape) or M("08.a_scalar")
+            shape = "×".join(str(s) for s in got.shape) or M("a_scalar")
             return report(False, M("08.convert_shape", where=where, shape=shape))
         expected = box_convert(boxes, "xywh", "cxcywh")
         got = got.to(expected.dtype)
@@ -329,7 +323,7 @@ def check_xywh_to_cxcywh(
             hint = M("08.convert_swapped")
         else:
             hint = M("08.convert_other")
-        return report(False, M("08.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("08.convert_ok"))
 
 
@@ -483,7 +477,7 @@ def check_average_precision(
             hint = M("08.ap_out_of_range")
         else:
             hint = M("08.ap_other")
-        return report(False, M("08.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("08.ap_ok", n=len(cases)))
 
 

@@ -35,16 +35,10 @@ __all__ = [
 define(
     {
         # any exercise: a result that is not a tensor of the right shape
-        "09.not_a_tensor": (
-            "return a tensor, not {type} (for {where})",
-            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
-        ),
         "09.result_shape": (
             "for {where} the result is {shape}; it must be {want}",
             "{where}에서 결과의 모양이 {shape|이다}: {want} 모양이어야 한다",
         ),
-        "09.a_scalar": ("a scalar", "스칼라"),
-        "09.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
         # exercise 1
         "09.proposal": ("{n} proposal ({dtype})", "제안 영역 {n}개 ({dtype})"),
         "09.proposals": ("{n} proposals ({dtype})", "제안 영역 {n}개 ({dtype})"),
@@ -186,10 +180,10 @@ def _random_boxes(k: int, g: torch.Generator, size: float = 128.0) -> torch.Tens
 def _check_tensor_result(got: object, like: torch.Tensor, where: M) -> M | None:
     """A message when ``got`` is not a tensor shaped like ``like``; None when it is."""
     if not isinstance(got, torch.Tensor):
-        return M("09.not_a_tensor", type=type(got).__name__, where=where)
+        return M("not_a_tensor_for", type=type(got).__name__, where=where)
     if got.shape != like.shape:
-        shape = "×".join(str(s) for s in got.shape) or M("09.a_scalar")
-        want = "×".join(str(s) for s in like.shape) or M("09.a_scalar")
+        shape = "×".join(str(s) for s in got.shape) or M("a_scalar")
+        want = "×".join(str(s) for s in like.shape) or M("a_scalar")
         return M("09.result_shape", where=where, shape=shape, want=want)
     return None
 
@@ -286,7 +280,7 @@ def check_regression_targets(
             hint = M("09.targets_check_shift")
         else:
             hint = M("09.targets_other")
-        return report(False, M("09.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("09.targets_ok"))
 
 
@@ -386,7 +380,7 @@ def check_context_box(
         if torch.allclose(got, expected, atol=1e-3, rtol=1e-4):
             continue
         hint = _context_hint(got, boxes, warp, ctx)
-        return report(False, M("09.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("09.context_ok"))
 
 
@@ -500,23 +494,23 @@ def check_proposal_labels(
             best_iou, best = iou.max(dim=0)
             if torch.equal(got, torch.where(best_iou > 0.5, gt_labels[best], 0)):
                 hint = M("09.labels_strict")
-                return report(False, M("09.wrong_for", where=where, hint=hint))
+                return report(False, M("wrong_for_colon", where=where, hint=hint))
             if torch.equal(got, torch.where(best_iou >= 0.5, best, -1)) or torch.equal(
                 got, torch.where(best_iou >= 0.5, best, 0)
             ):
                 hint = M("09.labels_index")
-                return report(False, M("09.wrong_for", where=where, hint=hint))
+                return report(False, M("wrong_for_colon", where=where, hint=hint))
             first = torch.where((iou >= 0.5).any(0), gt_labels[(iou >= 0.5).int().argmax(0)], 0)
             if torch.equal(got, first):
                 hint = M("09.labels_first")
-                return report(False, M("09.wrong_for", where=where, hint=hint))
+                return report(False, M("wrong_for_colon", where=where, hint=hint))
         if bool((got < 0).any()):
             hint = M("09.labels_minus_one")
-            return report(False, M("09.wrong_for", where=where, hint=hint))
+            return report(False, M("wrong_for_colon", where=where, hint=hint))
         if not len(gt):
             return report(False, M("09.labels_no_objects"))
         hint = M("09.labels_other")
-        return report(False, M("09.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("09.labels_ok"))
 
 

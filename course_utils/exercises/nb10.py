@@ -40,7 +40,6 @@ __all__ = [
 
 define(
     {
-        "10.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
         # exercise 1
         "10.cells_none": (
             "replace None with four whole numbers (x1, y1, x2, y2) in cells",
@@ -96,15 +95,10 @@ define(
             "box {box} on a {h}×{w} map, scale {scale:g}, output {out}×{out}",
             "{h}×{w} 맵 위의 상자 {box}, 배율 {scale:g}, 출력 {out}×{out}",
         ),
-        "10.pool_not_a_tensor": (
-            "return a tensor, not {type} (for {where})",
-            "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
-        ),
         "10.pool_shape": (
             "for {where} the result is {shape}; it must be {out}×{out}",
             "{where}에서 결과의 모양이 {shape|이다}: {out}×{out} 모양이어야 한다",
         ),
-        "10.a_scalar": ("a scalar", "스칼라"),
         "10.pool_mean": (
             "RoI *max* pooling: take the largest value of each bin, not the mean",
             "RoI *최대* 풀링이다: 빈마다 평균이 아니라 가장 큰 값을 취하라",
@@ -373,9 +367,9 @@ def check_roi_pool_one(
         box_text = str([round(v, 1) for v in box.tolist()])
         where = M("10.pool_where", box=box_text, h=height, w=width, scale=scale, out=out)
         if not isinstance(got, torch.Tensor):
-            return report(False, M("10.pool_not_a_tensor", type=type(got).__name__, where=where))
+            return report(False, M("not_a_tensor_for", type=type(got).__name__, where=where))
         if tuple(got.shape) != (out, out):
-            shape = "×".join(str(s) for s in got.shape) or M("10.a_scalar")
+            shape = "×".join(str(s) for s in got.shape) or M("a_scalar")
             return report(False, M("10.pool_shape", where=where, shape=shape, out=out))
         expected = roi_pool(feature[None, None], [box[None]], out, scale)[0, 0]
         got = got.to(expected.dtype)
@@ -399,7 +393,7 @@ def check_roi_pool_one(
             hint = M("10.pool_scale")
         else:
             hint = M("10.pool_other")
-        return report(False, M("10.wrong_for", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=hint))
     return report(True, M("10.pool_ok", n=len(cases)))
 
 
@@ -506,8 +500,8 @@ def check_multitask_loss(loss_fn: Callable[..., object], *, seed: int | None = N
             continue
         for hint, value in _loss_variants(logits, deltas, labels, targets).items():
             if abs(got - value) <= 1e-5 * max(1.0, abs(value)):
-                return report(False, M("10.wrong_for", where=where, hint=hint))
-        return report(False, M("10.wrong_for", where=where, hint=M("10.loss_other")))
+                return report(False, M("wrong_for_colon", where=where, hint=hint))
+        return report(False, M("wrong_for_colon", where=where, hint=M("10.loss_other")))
     return report(True, M("10.loss_ok"))
 
 

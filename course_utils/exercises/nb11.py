@@ -40,7 +40,6 @@ define(
             "{where}에서 텐서를 반환해야 한다 (지금은 {type})",
         ),
         "11.for": ("for {where}: {hint}", "{where}에서: {hint}"),
-        "11.wrong_for": ("wrong for {where}: {hint}", "{where}에서 틀렸다: {hint}"),
         # exercise 1
         "11.anchors_where": ("sizes {sizes}, ratios {ratios}", "크기 {sizes}, 종횡비 {ratios}"),
         "11.anchors_shape": (
@@ -49,7 +48,6 @@ define(
             "{where}에서 반환한 모양이 {shape|이다}: 앵커마다 (x1, y1, x2, y2) 한 행, "
             "모두 len(sizes) · len(ratios)개 행이어야 한다",
         ),
-        "11.a_scalar": ("a scalar", "스칼라"),
         "11.almost": ("almost, for {where}: {hint}", "{where}에서 거의 맞다: {hint}"),
         "11.anchors_unrounded": (
             "round the corners to whole pixels (torch.round), as torchvision does",
@@ -271,7 +269,7 @@ def check_cell_anchors(
             return report(False, problem)
         expected = base_anchors(sizes, ratios, dtype=torch.float64)
         if got.shape != expected.shape:
-            shape = "×".join(str(s) for s in got.shape) or M("11.a_scalar")
+            shape = "×".join(str(s) for s in got.shape) or M("a_scalar")
             return report(False, M("11.anchors_shape", where=where, shape=shape))
         got = got.detach().to(torch.float64)
         if torch.allclose(got, expected, atol=1e-6):
@@ -290,7 +288,7 @@ def check_cell_anchors(
             wrong = _unrounded(sizes, ratios, **{mistake: True})
             if float((got - wrong).abs().max()) <= 1.0:  # up to rounding
                 return report(False, M("11.for", where=where, hint=hint))
-        return report(False, M("11.wrong_for", where=where, hint=M("11.anchors_other")))
+        return report(False, M("wrong_for_colon", where=where, hint=M("11.anchors_other")))
     return report(True, M("11.anchors_ok", n=len(cases)))
 
 
@@ -430,7 +428,7 @@ def check_label_anchors(
             return report(False, M("11.for", where=where, hint=M("11.labels_07_included")))
         if bool(missing.any()):
             return report(False, M("11.for", where=where, hint=M("11.labels_ties")))
-        return report(False, M("11.wrong_for", where=where, hint=M("11.labels_other")))
+        return report(False, M("wrong_for_colon", where=where, hint=M("11.labels_other")))
     return report(True, M("11.labels_ok", n=len(_label_cases(seed))))
 
 
